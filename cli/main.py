@@ -1,0 +1,17 @@
+"""Entry point of the ``attest`` command."""
+
+from __future__ import annotations
+
+import click
+
+from attest import __version__
+
+
+@click.group()
+@click.version_option(__version__, prog_name="attest")
+def cli() -> None:
+    """attest: sign, log and verify evidence about AI agents."""
+
+
+def main() -> None:
+    cli()
