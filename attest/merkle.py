@@ -71,7 +71,8 @@ def _check_proof(proof: Sequence[bytes]) -> None:
             f"a proof has at most {MAX_PROOF_HASHES} hashes (got {len(proof)})",
         )
     for i, h in enumerate(proof):
-        _check_hash(h, f"proof hash {i}")
+        if type(h) is not bytes or len(h) != HASH_SIZE:
+            _check_hash(h, f"proof hash {i}")
 
 
 def _check_size(value: int, what: str) -> None:
@@ -82,9 +83,7 @@ def _check_size(value: int, what: str) -> None:
 # --- verification (RFC 9162 §2.1.3.2 and §2.1.4.2) -------------------------------------------
 
 
-def root_from_inclusion_proof(
-    index: int, size: int, leaf: bytes, proof: Sequence[bytes]
-) -> bytes:
+def root_from_inclusion_proof(index: int, size: int, leaf: bytes, proof: Sequence[bytes]) -> bytes:
     """The root that ``proof`` leads to from leaf hash ``leaf`` at ``index`` in a tree of ``size``.
 
     Follows RFC 9162 §2.1.3.2 step by step, including its exact-length rule: a proof with one
@@ -327,8 +326,7 @@ class CompactRange:
         if len(hashes) != size.bit_count():
             raise MalformedError(
                 "merkle.bad_compact_range",
-                f"a tree of size {size} has {size.bit_count()} subtree hashes, "
-                f"not {len(hashes)}",
+                f"a tree of size {size} has {size.bit_count()} subtree hashes, not {len(hashes)}",
             )
         for i, h in enumerate(hashes):
             _check_hash(h, f"subtree hash {i}")
