@@ -38,6 +38,7 @@ __all__ = [
     "VerifierKey",
     "add_signatures",
     "check_key_name",
+    "decode_typed_verifier_key",
     "decode_verifier_key",
     "encode_verifier_key",
     "format_verifier_key",
@@ -171,8 +172,12 @@ def encode_verifier_key(name: str, key_type: int, key: bytes) -> str:
     return f"{name}+{kid:08x}+{_b64encode(bytes([key_type]) + key)}"
 
 
-def _typed_key(vkey: str, key_type: int, size: int) -> tuple[str, bytes]:
-    """Decode ``vkey``, insisting on ``key_type``, a key of ``size`` bytes and a matching id."""
+def decode_typed_verifier_key(vkey: str, key_type: int, size: int) -> tuple[str, bytes]:
+    """The (name, key) of a vkey that must have ``key_type``, ``size`` bytes and a matching id.
+
+    The id is checked with the C2SP-recommended derivation (:func:`key_id`), which is the
+    rule for Ed25519 (0x01) and cosignature/v1 (0x04) keys.
+    """
     vk = decode_verifier_key(vkey)
     if vk.key_type != key_type:
         raise MalformedError(
@@ -197,7 +202,7 @@ def format_verifier_key(name: str, public_key: PublicKey) -> str:
 
 def parse_verifier_key(vkey: str) -> Ed25519Verifier:
     """The Ed25519 verifier named by a type 0x01 vkey; any other type is refused."""
-    name, key = _typed_key(vkey, KEY_TYPE_ED25519, PUBLIC_KEY_SIZE)
+    name, key = decode_typed_verifier_key(vkey, KEY_TYPE_ED25519, PUBLIC_KEY_SIZE)
     return Ed25519Verifier(name, PublicKey(key))
 
 
