@@ -6,11 +6,16 @@ import click
 
 from attest import __version__
 
+from .key import key
+
 
 @click.group()
 @click.version_option(__version__, prog_name="attest")
 def cli() -> None:
     """attest: sign, log and verify evidence about AI agents."""
+
+
+cli.add_command(key)
 
 
 def main() -> None:

@@ -1,0 +1,35 @@
+"""How every command reports a library error: one line on stderr and the error's exit code."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+import click
+
+from attest.errors import AttestError
+
+__all__ = ["handle_errors"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn an :class:`AttestError` into ``error: <code>: <message>`` and its exit code.
+
+    Apply it below the click decorators, so it wraps the command's own function. Anything
+    else is a bug and is left to surface as one.
+    """
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except AttestError as exc:
+            message = " ".join(exc.message.split())  # always exactly one line
+            click.echo(f"error: {exc.code}: {message}", err=True)
+            raise click.exceptions.Exit(exc.exit_code) from None
+
+    return wrapper
