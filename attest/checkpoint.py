@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from . import cosignature as _cosig
 from . import note as _note
-from .errors import MalformedError, VerificationError
+from .errors import LimitExceededError, MalformedError, UsageError, VerificationError
 from .merkle import EMPTY_ROOT, HASH_SIZE, MAX_TREE_SIZE
 
 __all__ = [
@@ -95,15 +95,17 @@ def parse_checkpoint(text: str | bytes) -> Checkpoint:
     (so no CR); a decimal size without leading zeros below 2^63; a root that is the canonical
     base64 of exactly 32 bytes, and SHA-256("") when the size is 0.
     """
+    if not isinstance(text, str | bytes):
+        raise UsageError("checkpoint.bad_input", "a checkpoint text is str or bytes")
+    if len(text) > _note.MAX_NOTE_SIZE:
+        raise LimitExceededError(
+            "checkpoint.too_large", f"a checkpoint is at most {_note.MAX_NOTE_SIZE} bytes"
+        )
     if isinstance(text, bytes):
-        if len(text) > _note.MAX_NOTE_SIZE:
-            raise MalformedError("checkpoint.malformed", "a checkpoint text is too large")
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise MalformedError("checkpoint.malformed", "a checkpoint is UTF-8 text") from exc
-    if not isinstance(text, str) or len(text) > _note.MAX_NOTE_SIZE:
-        raise MalformedError("checkpoint.malformed", "a checkpoint text is a string")
     if not text.endswith("\n"):
         raise MalformedError("checkpoint.malformed", "every checkpoint line ends in a newline")
     if _CONTROL_BUT_NEWLINE.search(text):

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from attest import checkpoint, cosignature, merkle, note
-from attest.errors import AttestError, MalformedError, VerificationError
+from attest.errors import AttestError, LimitExceededError, MalformedError, VerificationError
 from attest.keys import PrivateKey
 
 from . import vectors
@@ -245,6 +245,12 @@ def test_checkpoint_is_valid_by_construction() -> None:
             checkpoint.Checkpoint(*args)  # type: ignore[arg-type]
         assert info.value.code == code
     assert checkpoint.Checkpoint("o", 0, merkle.EMPTY_ROOT).size == 0
+
+
+def test_parse_size_bounded_first() -> None:
+    big = b"\xff" * (note.MAX_NOTE_SIZE + 1)
+    with raises_code("checkpoint.too_large", LimitExceededError):
+        checkpoint.parse_checkpoint(big)
 
 
 def test_cosign_checks_the_body_first() -> None:
