@@ -305,6 +305,7 @@ class Ed25519Signer:
         object.__setattr__(self, "key_id", key_id(self.name, KEY_TYPE_ED25519, raw))
 
     def sign(self, message: bytes) -> bytes:
+        """The 64-byte Ed25519 signature of ``message`` (the note text)."""
         return self.private_key.sign(message)
 
     def verifier(self) -> Ed25519Verifier:
@@ -417,10 +418,7 @@ def parse(note: bytes) -> SignedNote:
     if not block.endswith("\n"):
         raise _malformed("the signature block is empty or does not end in a newline")
     lines = block[:-1].split("\n")
-    if len(lines) > MAX_SIGNATURES:
-        raise LimitExceededError(
-            "note.too_many_signatures", f"a note has at most {MAX_SIGNATURES} signature lines"
-        )
+    _check_count(len(lines))
     return SignedNote(text, tuple(_parse_line(line) for line in lines))
 
 
@@ -481,6 +479,13 @@ def open(note: bytes, verifiers: Iterable[Verifier]) -> VerifiedNote:
     return verify(parse(note), verifiers)
 
 
+def _check_count(count: int) -> None:
+    if count > MAX_SIGNATURES:
+        raise LimitExceededError(
+            "note.too_many_signatures", f"a note has at most {MAX_SIGNATURES} signature lines"
+        )
+
+
 def _signature_lines(text: bytes, signers: Sequence[Signer]) -> list[str]:
     lines: list[str] = []
     seen: set[tuple[str, int]] = set()
@@ -498,10 +503,6 @@ def _signature_lines(text: bytes, signers: Sequence[Signer]) -> list[str]:
 
 
 def _assemble(text: str, lines: Sequence[str]) -> bytes:
-    if len(lines) > MAX_SIGNATURES:
-        raise LimitExceededError(
-            "note.too_many_signatures", f"a note has at most {MAX_SIGNATURES} signature lines"
-        )
     out = (text + "\n" + "".join(line + "\n" for line in lines)).encode("utf-8")
     if len(out) > MAX_NOTE_SIZE:
         raise LimitExceededError("note.too_large", f"a note is at most {MAX_NOTE_SIZE} bytes")
@@ -517,6 +518,7 @@ def sign(text: str, signers: Sequence[Signer]) -> bytes:
     message = _check_text(text)
     if not signers:
         raise UsageError("note.no_signers", "a note needs at least one signer")
+    _check_count(len(signers))
     return _assemble(text, _signature_lines(message, signers))
 
 
@@ -530,7 +532,8 @@ def add_signatures(note: bytes, signers: Sequence[Signer]) -> bytes:
     parsed = parse(note)
     if not signers:
         raise UsageError("note.no_signers", "no signers given")
-    new = _signature_lines(parsed.text.encode("utf-8"), signers)
     replaced = {(s.name, s.key_id) for s in signers}
     kept = [s.line() for s in parsed.signatures if (s.name, s.key_id) not in replaced]
+    _check_count(len(kept) + len(signers))
+    new = _signature_lines(parsed.text.encode("utf-8"), signers)
     return _assemble(parsed.text, kept + new)
