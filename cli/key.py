@@ -23,7 +23,7 @@ __all__ = ["key"]
 _KDF_PRESETS = ("interactive", "moderate", "sensitive")
 _FIELDS = (
     ("name", "name"),
-    ("did", "did:key"),
+    ("did", "did"),
     ("note_verifier_key", "note key"),
     ("fingerprint", "fingerprint"),
 )
