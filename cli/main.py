@@ -7,6 +7,7 @@ import click
 from attest import __version__
 
 from .key import key
+from .log import log
 
 
 @click.group()
@@ -16,6 +17,7 @@ def cli() -> None:
 
 
 cli.add_command(key)
+cli.add_command(log)
 
 
 def main() -> None:

@@ -1,0 +1,77 @@
+"""Durable file writes: the only way the log puts bytes on disk.
+
+A file is written to a temporary name in its final directory, flushed with fsync, renamed
+over its final name (atomic on POSIX), and its directory is fsynced so that the rename itself
+survives a crash. Readers therefore see either the old file or the whole new one.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+__all__ = ["TMP_SUFFIX", "fsync_dir", "remove_stale_tmp", "sync_all", "write_atomic"]
+
+TMP_SUFFIX = ".tmp"
+
+
+def fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _makedirs(directory: Path, new_dirs: set[Path]) -> None:
+    """Create ``directory`` and its missing parents, noting each parent that gained an entry."""
+    missing = []
+    d = directory
+    while not d.exists():
+        missing.append(d)
+        d = d.parent
+    for d in reversed(missing):
+        d.mkdir(exist_ok=True)
+        new_dirs.add(d.parent)
+
+
+def write_atomic(
+    path: Path, data: bytes, *, mode: int = 0o644, sync_dirs: set[Path] | None = None
+) -> None:
+    """Write ``data`` to ``path`` durably and atomically.
+
+    With ``sync_dirs`` the caller collects the directories to fsync and syncs them once with
+    :func:`sync_all` (many files, one fsync per directory); without it this call syncs now.
+    """
+    dirs: set[Path] = set() if sync_dirs is None else sync_dirs
+    _makedirs(path.parent, dirs)
+    tmp = path.with_name(path.name + TMP_SUFFIX)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    dirs.add(path.parent)
+    if sync_dirs is None:
+        sync_all(dirs)
+
+
+def sync_all(directories: Iterable[Path]) -> None:
+    """fsync each directory once, deepest first, so new names are durable bottom-up."""
+    for d in sorted(set(directories), key=lambda p: len(p.parts), reverse=True):
+        fsync_dir(d)
+
+
+def remove_stale_tmp(root: Path) -> int:
+    """Delete temporary files a crash left behind under ``root``; returns how many."""
+    removed = 0
+    for p in root.rglob("*" + TMP_SUFFIX):
+        if p.is_file() and not p.is_symlink():
+            p.unlink()
+            removed += 1
+    return removed

@@ -1,0 +1,244 @@
+"""``attest log``: create an evidence log, append to it, checkpoint, prove and audit it."""
+
+from __future__ import annotations
+
+import base64
+import json
+import mimetypes
+import time
+from contextlib import nullcontext
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ._errors import handle_errors
+from ._keys import load_signing_key
+
+if TYPE_CHECKING:
+    from attest.log import Log
+
+__all__ = ["log"]
+
+#: Show a progress bar when hashing more than this many bytes or files.
+_PROGRESS_BYTES = 64 << 20
+_PROGRESS_FILES = 20
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _open(directory: Path, key: Path | None, *, write: bool, sign: bool) -> Log:
+    """Open the log, loading its signing key (``--key`` or the one log.json names)."""
+    from attest.errors import UsageError
+    from attest.log import Log, read_config
+    from attest.note import Ed25519Signer
+
+    signer = None
+    if sign:
+        config = read_config(directory)
+        if key is None:
+            if config.key_file is None:
+                raise UsageError("log.no_key", "give the log's key with --key")
+            key = directory / config.key_file
+        signer = Ed25519Signer(config.origin, load_signing_key(key).private_key)
+    return Log.open(directory, signer, write=write)
+
+
+def _emit(data: dict[str, Any] | list[Any], as_json: bool, text: str) -> None:
+    click.echo(json.dumps(data, indent=2) if as_json else text)
+
+
+@click.group()
+def log() -> None:
+    """An append-only Merkle log of evidence, served as C2SP tlog-tiles."""
+
+
+@log.command()
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--origin", required=True, help="The log's origin line, e.g. example.com/evals.")
+@click.option(
+    "--key",
+    "key_path",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="The log's signing key file (attest key or Ed25519 PEM).",
+)
+@handle_errors
+def init(directory: Path, origin: str, key_path: Path) -> None:
+    """Create an empty log in DIRECTORY and sign its first checkpoint.
+
+    The key file's location is remembered in log.json so later commands find it; its
+    passphrase comes from ATTEST_PASSPHRASE or a prompt.
+    """
+    import os
+
+    from attest.log import Log
+    from attest.note import Ed25519Signer
+
+    named = load_signing_key(key_path)
+    directory.mkdir(parents=True, exist_ok=True)
+    key_hint = os.path.relpath(key_path.resolve(), directory.resolve())
+    with Log.create(directory, Ed25519Signer(origin, named.private_key), key_file=key_hint) as lg:
+        click.echo(f"created log {lg.origin} in {directory}")
+        click.echo(f"verifier key: {lg.config.vkey}")
+
+
+@log.command()
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False, exists=True)
+)
+@click.option("--kind", default="evidence", show_default=True, help="Entry kind.")
+@click.option("--type", "media_type", help="Media type for every file (default: guessed).")
+@click.option("--key", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--no-checkpoint", is_flag=True, help="Journal only; checkpoint later.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@handle_errors
+def append(
+    directory: Path,
+    files: tuple[Path, ...],
+    kind: str,
+    media_type: str | None,
+    key: Path | None,
+    no_checkpoint: bool,
+    as_json: bool,
+) -> None:
+    """Hash FILES (streaming, any size), log one entry each, and checkpoint.
+
+    Prints each entry's index and digest. Every entry is durably journalled before this
+    prints anything; without --no-checkpoint a new signed checkpoint covers them too.
+    """
+    from attest.digest import hash_file
+    from attest.log_entry import LogEntry
+
+    total = sum(f.stat().st_size for f in files)
+    show = not as_json and (total > _PROGRESS_BYTES or len(files) > _PROGRESS_FILES)
+    bar = click.progressbar(length=total, label="hashing", file=None) if show else nullcontext()
+    entries = []
+    now = int(time.time())
+    with bar as progress:
+        for f in files:
+            digest, size = hash_file(f, progress=progress.update if progress else None)
+            guessed = media_type or mimetypes.guess_type(f.name)[0] or "application/octet-stream"
+            entries.append(LogEntry(kind, digest, size, guessed.lower(), now, name=f.name))
+    with _open(directory, key, write=True, sign=not no_checkpoint) as lg:
+        indices = lg.append_many(entries)
+        if not no_checkpoint:
+            lg.checkpoint()
+        rows = [
+            {"index": i, "digest": str(e.digest), "size": e.size, "name": e.name}
+            for i, e in zip(indices, entries, strict=True)
+        ]
+        text = "\n".join(f"{r['index']}\t{r['digest']}\t{r['name']}" for r in rows)
+        _emit({"entries": rows, "checkpoint_size": lg.checkpoint_size}, as_json, text)
+
+
+@log.command()
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--key", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@handle_errors
+def checkpoint(directory: Path, key: Path | None) -> None:
+    """Integrate journalled entries and print the new signed checkpoint."""
+    with _open(directory, key, write=True, sign=True) as lg:
+        click.echo(lg.checkpoint().decode(), nl=False)
+
+
+@log.command()
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--index", type=int, help="The entry's index.")
+@click.option("--digest", help="The content digest it records (sha256:<hex>).")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False))
+@handle_errors
+def prove(directory: Path, index: int | None, digest: str | None, output: Path | None) -> None:
+    """Print a C2SP tlog-proof (c2sp.org/tlog-proof@v1) of one entry."""
+    from attest.digest import Digest
+    from attest.errors import UsageError
+
+    if (index is None) == (digest is None):
+        raise UsageError("cli.usage", "give exactly one of --index and --digest")
+    with _open(directory, None, write=False, sign=False) as lg:
+        if digest is not None:
+            found = lg.find(Digest.parse(digest))
+            if not found:
+                raise UsageError("log.digest_not_found", f"no checkpointed entry records {digest}")
+            index = found[0]
+        assert index is not None
+        data = lg.prove(index).encode()
+    if output is not None:
+        output.write_bytes(data)
+        click.echo(f"wrote proof of entry {index} to {output}")
+    else:
+        click.echo(data.decode(), nl=False)
+
+
+@log.command()
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--old", "old_size", type=int, required=True, help="The older tree size.")
+@click.option("--new", "new_size", type=int, help="The newer size (default: the checkpoint's).")
+@click.option("--json", "as_json", is_flag=True)
+@handle_errors
+def consistency(directory: Path, old_size: int, new_size: int | None, as_json: bool) -> None:
+    """Print an RFC 9162 consistency proof between two tree sizes."""
+    with _open(directory, None, write=False, sign=False) as lg:
+        new = lg.checkpoint_size if new_size is None else new_size
+        proof = [_b64(h) for h in lg.consistency_proof(old_size, new)]
+        old_root = _b64(lg.tree_hash(old_size)) if old_size else None
+        new_root = _b64(lg.tree_hash(new))
+    data = {
+        "old_size": old_size,
+        "old_root": old_root,
+        "new_size": new,
+        "new_root": new_root,
+        "proof": proof,
+    }
+    lines = [f"old {old_size} {old_root}", f"new {new} {new_root}", *proof]
+    _emit(data, as_json, "\n".join(lines))
+
+
+@log.command()
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--json", "as_json", is_flag=True)
+@handle_errors
+def audit(directory: Path, as_json: bool) -> None:
+    """Recompute every tile and the root from the entries; exit 1 naming the first mismatch."""
+    with _open(directory, None, write=False, sign=False) as lg:
+        report = lg.audit()
+    data = {
+        "ok": True,
+        "size": report.size,
+        "root": _b64(report.root_hash),
+        "tiles": report.tiles,
+        "bundles": report.bundles,
+    }
+    text = (
+        f"ok: {report.size} entries, {report.tiles} tiles and {report.bundles} entry bundles "
+        f"reproduce root {data['root']}"
+    )
+    _emit(data, as_json, text)
+
+
+@log.command()
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option("--json", "as_json", is_flag=True)
+@handle_errors
+def show(directory: Path, as_json: bool) -> None:
+    """Print the log's origin, key, size, root and latest checkpoint."""
+    with _open(directory, None, write=False, sign=False) as lg:
+        data = {
+            "origin": lg.origin,
+            "verifier_key": lg.config.vkey,
+            "size": lg.checkpoint_size,
+            "root": _b64(lg.root_hash),
+            "checkpoint": lg.checkpoint_note.decode(),
+        }
+    text = "\n".join(
+        [
+            f"origin:       {data['origin']}",
+            f"verifier key: {data['verifier_key']}",
+            f"size:         {data['size']}",
+            f"root:         {data['root']}",
+        ]
+    )
+    _emit(data, as_json, text)
