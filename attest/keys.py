@@ -4,6 +4,10 @@ Every Ed25519 signature in the project is verified by :meth:`PublicKey.verify`, 
 libsodium through PyNaCl. libsodium rejects non-canonical signatures (S >= L, non-canonical R),
 small-order public keys and small-order R; using a single path means a credential can never
 verify in one place and fail in another (see specs/keys.md).
+
+The encodings of these keys live in modules named after them: :mod:`attest.did_key`
+(did:key, Multikey), :mod:`attest.pem` (PKCS#8, SubjectPublicKeyInfo), :mod:`attest.jwk`
+(RFC 8037), and :mod:`attest.keyfile` (encrypted key files on disk).
 """
 
 from __future__ import annotations

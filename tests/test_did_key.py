@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import pytest
@@ -167,3 +168,10 @@ def test_round_trip(raw: bytes) -> None:
     assert did_key.encode_multikey(public_key).startswith("z6Mk")
     url = did_key.verification_method_id(public_key)
     assert did_key.decode_did_key(url, require_fragment=True) == public_key
+
+
+@given(st.text(max_size=120))
+def test_arbitrary_text_raises_only_malformed(text: str) -> None:
+    for value in (text, "did:key:" + text, "did:key:z6Mk" + text):
+        with contextlib.suppress(MalformedError):
+            did_key.decode_did_key(value)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from attest import jwk
 from attest.errors import MalformedError
@@ -95,3 +98,15 @@ def test_private_rejects(value: object, code: str) -> None:
     with pytest.raises(MalformedError) as info:
         jwk.decode_private_jwk(value)
     assert info.value.code == code
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["kty", "crv", "x", "d", "alg", "kid"]),
+        st.none() | st.integers() | st.text(max_size=50) | st.just("OKP") | st.just("Ed25519"),
+    )
+)
+def test_arbitrary_objects_raise_only_malformed(value: dict[str, object]) -> None:
+    for decode in (jwk.decode_public_jwk, jwk.decode_private_jwk):
+        with contextlib.suppress(MalformedError):
+            decode(value)

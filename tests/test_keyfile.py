@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import stat
@@ -10,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from nacl import pwhash
 from nacl.secret import SecretBox
 
@@ -360,3 +363,32 @@ def test_pem_errors_become_key_file_errors() -> None:
     with pytest.raises(KeyFileError) as info:
         huge.unlock(OPENSSL_PASS)
     assert info.value.code == "keyfile.kdf_too_costly"
+
+
+# --- arbitrary input -----------------------------------------------------------------------
+
+
+@given(st.binary(max_size=600))
+def test_arbitrary_bytes_raise_only_attest_errors(data: bytes) -> None:
+    with contextlib.suppress(AttestError):
+        keyfile.parse_key_file(data, name="fuzz/key").unlock("pw")
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=10,
+)
+
+
+@given(st.sampled_from(["name", "public_key", "version", "secret", "format"]), _JSON)
+def test_any_member_value_raises_only_attest_errors(member: str, value: object) -> None:
+    doc = json.loads(VECTORS["valid"][0]["file"])
+    doc[member] = value
+    try:
+        keyfile.parse_key_file(json.dumps(doc).encode()).unlock(VECTORS["valid"][0]["passphrase"])
+    except AttestError:
+        return
+    # Only an unchanged value, or another valid name (the name is not sealed; specs/keys.md
+    # §7.2), may still open.
+    assert (member, value) in (("format", "attest-key"), ("version", 1)) or member == "name"
