@@ -21,6 +21,7 @@ import sqlite3
 import struct
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +48,7 @@ from .tiles import (
     TileRef,
     decode_bundle,
     encode_bundle,
+    partial_tiles,
     split_hashes,
     subtree_root,
 )
@@ -151,6 +153,7 @@ class Log:
         self._signer = signer
         self._lock_fd = lock_fd
         self._db: sqlite3.Connection | None = None
+        self._index_pool: ThreadPoolExecutor | None = None
         self._checkpoint_note = b""
         self._checkpoint = _checkpoint.Checkpoint(config.origin, 0, CompactRange().root())
         # Writer state: the right edge of the tree at the checkpoint, and the journal.
@@ -210,6 +213,9 @@ class Log:
         return log
 
     def close(self) -> None:
+        if self._index_pool is not None:
+            self._index_pool.shutdown()
+            self._index_pool = None
         if self._db is not None:
             self._db.close()
             self._db = None
@@ -402,6 +408,8 @@ class Log:
         if not entries:
             return []
         encoded = [e.encode() for e in entries]
+        if not self._pending and self._journal_base != self._checkpoint.size:
+            self._reset_journal(self._checkpoint.size)  # it fell behind direct checkpoints
         out = bytearray()
         for e in encoded:
             out += _RECORD_HEADER.pack(len(e), zlib.crc32(e))
@@ -421,41 +429,60 @@ class Log:
         then a fresh journal. Returns the signed checkpoint note.
         """
         self._require_writer()
-        if self._signer is None:
-            raise UsageError("log.no_key", "signing a checkpoint needs the log's private key")
         if self._checkpoint_note and not self._pending:
             return self._checkpoint_note
+        note = self._publish(self._pending, self._pending_keys)
+        if self._pending:
+            self._reset_journal(self._checkpoint.size)
+        return note
+
+    def append_and_checkpoint(self, entries: Sequence[LogEntry]) -> tuple[list[int], bytes]:
+        """Log a batch and publish a checkpoint covering it: the full durable path in one call.
+
+        With nothing else pending, the batch skips the journal: the entries are acknowledged
+        by the checkpoint itself, which is written only after their tiles are durable.
+        """
+        self._require_writer()
+        if self._pending:
+            indices = self.append_many(entries)
+            return indices, self.checkpoint()
+        first = self._checkpoint.size
+        encoded = [e.encode() for e in entries]
+        note = self._publish(encoded, [_index_key(e.digest) for e in entries])
+        return list(range(first, first + len(entries))), note
+
+    def _publish(self, encoded: Sequence[bytes], keys: Sequence[int]) -> bytes:
+        if self._signer is None:
+            raise UsageError("log.no_key", "signing a checkpoint needs the log's private key")
         old_size = self._checkpoint.size
-        pending = self._pending
-        completed = self._integrate(pending)
-        new_size = old_size + len(pending)
-        self._index_entries(old_size, self._pending_keys)
+        # The index (SQLite, which releases the GIL) is written while the tiles are built and
+        # synced; both are done before the checkpoint is.
+        indexing = self._indexer().submit(self._index_entries, old_size, keys)
+        try:
+            completed = self._integrate(encoded)
+        finally:
+            indexing.result()
+        new_size = old_size + len(encoded)
         cp = _checkpoint.Checkpoint(self.origin, new_size, self._builder.root())
         note = _checkpoint.sign_checkpoint(cp, self._signer)
         _fs.write_atomic(self.root / CHECKPOINT_FILE, note)
         self._checkpoint, self._checkpoint_note = cp, note
-        self._reset_journal(new_size)
         self._prune_partials(completed)
         return note
 
-    def append_and_checkpoint(self, entries: Sequence[LogEntry]) -> tuple[list[int], bytes]:
-        """A batch journalled and checkpointed: the full durable path, one call."""
-        indices = self.append_many(entries)
-        return indices, self.checkpoint()
-
     def _integrate(self, entries: Sequence[bytes]) -> list[TileRef]:
-        """Write the tiles and bundles for ``entries``; returns the full tiles completed."""
+        """Write the tiles and bundles for ``entries`` durably; returns the full ones completed.
+
+        Partial tiles that the current checkpoint already has, unchanged, are not rewritten:
+        every file written here has a name no checkpoint covers yet.
+        """
         builder = self._builder
         for e in entries:
             builder.append(e)
-        dirs: set[Path] = set()
-        completed = []
-        for ref, data in builder.resources():
-            _fs.write_atomic(self._tile_path(ref), data, sync_dirs=dirs)
-            if ref.full:
-                completed.append(ref)
-        _fs.sync_all(dirs)
-        return completed
+        existing = set(partial_tiles(self._checkpoint.size))
+        resources = [(ref, data) for ref, data in builder.resources() if ref not in existing]
+        _fs.write_new_files(self.root, [(self._tile_path(r), d) for r, d in resources])
+        return [ref for ref, _ in resources if ref.full]
 
     def _prune_partials(self, completed: Iterable[TileRef]) -> None:
         """C2SP allows deleting a partial tile once its full tile exists; readers fall back."""
@@ -529,16 +556,19 @@ class Log:
                 f.truncate(good_end)
                 f.flush()
                 os.fsync(f.fileno())
-        skip = self._checkpoint.size - base
-        if skip > len(records):
-            raise VerificationError(
-                "log.bad_journal", "the journal ends before the checkpoint it should cover"
-            )
+        # Records below the checkpoint are already in it (checkpoints published without the
+        # journal leave it behind, empty); the rest are acknowledged and still pending.
+        skip = min(len(records), self._checkpoint.size - base)
         self._journal_base = base
         self._pending = records[skip:]
         self._pending_keys = [_index_key(LogEntry.decode(e).digest) for e in self._pending]
 
     # --- digest index ------------------------------------------------------------------------
+
+    def _indexer(self) -> ThreadPoolExecutor:
+        if self._index_pool is None:
+            self._index_pool = ThreadPoolExecutor(1, thread_name_prefix="attest-log-index")
+        return self._index_pool
 
     def _index_db(self) -> sqlite3.Connection:
         if self._db is None:
@@ -547,7 +577,8 @@ class Log:
         return self._db
 
     def _open_index(self) -> None:
-        db = sqlite3.connect(self.root / INDEX_FILE, isolation_level=None)
+        # One thread at a time uses the connection: the writer, or the indexer it waits for.
+        db = sqlite3.connect(self.root / INDEX_FILE, isolation_level=None, check_same_thread=False)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute(
@@ -565,7 +596,6 @@ class Log:
         db = self._index_db()
         rows = [(key, first + i) for i, key in enumerate(keys)]
         db.execute("BEGIN")
-        db.execute("DELETE FROM digests WHERE idx >= ?", (first,))
         db.executemany("INSERT OR REPLACE INTO digests VALUES (?, ?)", rows)
         db.execute("INSERT OR REPLACE INTO meta VALUES ('indexed_size', ?)", (first + len(keys),))
         db.execute("COMMIT")
@@ -576,6 +606,10 @@ class Log:
         if indexed == size:
             return
         start = min(indexed, size)
+        db = self._index_db()
+        db.execute("CREATE INDEX IF NOT EXISTS repair_idx ON digests (idx)")
+        db.execute("DELETE FROM digests WHERE idx >= ?", (start,))
+        db.execute("DROP INDEX repair_idx")
         entries: list[bytes] = []
         for tile in range(start // TILE_WIDTH, (size + TILE_WIDTH - 1) // TILE_WIDTH):
             entries.extend(self._bundle_at(tile, size))

@@ -78,17 +78,16 @@ class LogEntry:
 
     def encode(self) -> bytes:
         """The deterministic CBOR encoding: the bytes that are logged and leaf-hashed."""
-        record: dict[str, Any] = {
-            "v": ENTRY_VERSION,
-            "kind": self.kind,
-            "sha256": self.digest.sha256,
-            "size": self.size,
-            "type": self.media_type,
-            "time": self.logged_at,
-        }
+        # Keys in RFC 8949 §4.2.1 order (shorter encoded key first, then bytewise), so the
+        # plain encoder emits the deterministic form without sorting.
+        record: dict[str, Any] = {"v": ENTRY_VERSION, "kind": self.kind}
         if self.name is not None:
             record["name"] = self.name
-        return cbor2.dumps(record, canonical=True)
+        record["size"] = self.size
+        record["time"] = self.logged_at
+        record["type"] = self.media_type
+        record["sha256"] = self.digest.sha256
+        return cbor2.dumps(record)
 
     @classmethod
     def decode(cls, data: bytes) -> LogEntry:

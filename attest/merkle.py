@@ -346,7 +346,8 @@ class CompactRange:
 
     def append(self, leaf: bytes) -> None:
         """Append one leaf hash (see :func:`leaf_hash`)."""
-        _check_hash(leaf, "leaf hash")
+        if type(leaf) is not bytes or len(leaf) != HASH_SIZE:
+            _check_hash(leaf, "leaf hash")
         h, n, stack = leaf, self._size, self._hashes
         while n & 1:
             h = _sha256(b"\x01" + stack.pop() + h).digest()

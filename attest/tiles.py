@@ -28,6 +28,7 @@ __all__ = [
     "decode_bundle",
     "encode_bundle",
     "parse_tile_path",
+    "partial_tiles",
     "subtree_root",
     "tiles_for_size",
 ]
@@ -114,6 +115,20 @@ def tiles_for_size(size: int) -> Iterator[TileRef]:
             yield TileRef(level, full, width)
         n = full
         level += 1
+
+
+def partial_tiles(size: int) -> list[TileRef]:
+    """The partial hash tiles and partial entry bundle a tree of ``size`` leaves has."""
+    refs = []
+    level = 0
+    while size >> (TILE_HEIGHT * level):
+        width = (size >> (TILE_HEIGHT * level)) % TILE_WIDTH
+        if width:
+            refs.append(TileRef(level, size >> (TILE_HEIGHT * (level + 1)), width))
+        level += 1
+    if size % TILE_WIDTH:
+        refs.append(TileRef(ENTRIES_LEVEL, size // TILE_WIDTH, size % TILE_WIDTH))
+    return refs
 
 
 def encode_bundle(entries: Sequence[bytes]) -> bytes:
