@@ -44,6 +44,7 @@ from .tiles import (
     TILE_HEIGHT,
     TILE_WIDTH,
     TileBuilder,
+    TileCache,
     TileHashReader,
     TileRef,
     decode_bundle,
@@ -154,6 +155,7 @@ class Log:
         self._lock_fd = lock_fd
         self._db: sqlite3.Connection | None = None
         self._index_pool: ThreadPoolExecutor | None = None
+        self._tile_cache = TileCache()
         self._checkpoint_note = b""
         self._checkpoint = _checkpoint.Checkpoint(config.origin, 0, CompactRange().root())
         # Writer state: the right edge of the tree at the checkpoint, and the journal.
@@ -317,7 +319,7 @@ class Log:
         return data[: 32 * width]
 
     def _reader(self, size: int) -> TileHashReader:
-        return TileHashReader(size, self._fetch)
+        return TileHashReader(size, self._fetch, self._tile_cache)
 
     def _fetch(self, level: int, index: int, width: int) -> bytes:
         try:
@@ -362,8 +364,8 @@ class Log:
         """RFC 9162 inclusion proof of entry ``index`` in the tree of ``size`` (default: the
         latest checkpoint's)."""
         size = self.checkpoint_size if size is None else size
-        self._check_size(size)
         self._check_index(index, size)
+        self._check_size(size)
         return inclusion_proof(index, size, self._reader(size))
 
     def consistency_proof(self, old_size: int, new_size: int | None = None) -> list[bytes]:

@@ -9,6 +9,7 @@ directory, an HTTP server or memory alike.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
@@ -23,6 +24,7 @@ __all__ = [
     "TILE_HEIGHT",
     "TILE_WIDTH",
     "TileBuilder",
+    "TileCache",
     "TileHashReader",
     "TileRef",
     "decode_bundle",
@@ -193,19 +195,52 @@ def split_hashes(data: bytes, width: int) -> list[bytes]:
 TileFetcher = Callable[[int, int, int], bytes]
 
 
+class TileCache:
+    """Least-recently-used cache of tiles with their rebuilt inner levels, keyed by
+    ``(level, index, width)``; share one across readers of the same log."""
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self._items: OrderedDict[tuple[int, int, int], list[list[bytes]]] = OrderedDict()
+        self._capacity = capacity
+
+    def get(self, key: tuple[int, int, int]) -> list[list[bytes]] | None:
+        levels = self._items.get(key)
+        if levels is not None:
+            self._items.move_to_end(key)
+        return levels
+
+    def put(self, key: tuple[int, int, int], levels: list[list[bytes]]) -> None:
+        self._items[key] = levels
+        if len(self._items) > self._capacity:
+            self._items.popitem(last=False)
+
+
+def _inner_levels(hashes: list[bytes]) -> list[list[bytes]]:
+    """A tile's hashes and every level of perfect subtrees above them inside the tile."""
+    sha256 = hashlib.sha256
+    levels = [hashes]
+    below = hashes
+    while len(below) > 1:
+        it = iter(below)
+        below = [
+            sha256(b"\x01" + left + right).digest() for left, right in zip(it, it, strict=False)
+        ]
+        levels.append(below)
+    return levels
+
+
 class TileHashReader:
     """Serves ``subtree_hash(level, index)`` for a tree of ``size`` leaves from its tiles.
 
     A subtree at tree level ``8·L + r`` spans ``2**r`` consecutive hashes of one level-L tile;
-    those levels between the stored ones are rebuilt by hashing, and each tile's rebuilt
-    levels are cached (least recently used first out) so that a batch of proofs reuses them.
+    the levels between the stored ones are rebuilt by hashing (255 hashes for a full tile) and
+    kept in a :class:`TileCache`, so that proofs sharing upper tiles hash them once.
     """
 
-    def __init__(self, size: int, fetch: TileFetcher, *, cache_tiles: int = 64) -> None:
+    def __init__(self, size: int, fetch: TileFetcher, cache: TileCache | None = None) -> None:
         self._size = size
         self._fetch = fetch
-        self._cache: OrderedDict[tuple[int, int], list[list[bytes]]] = OrderedDict()
-        self._cache_tiles = cache_tiles
+        self._cache = TileCache(64) if cache is None else cache
 
     def _width(self, level: int, index: int) -> int:
         full = self._size >> (TILE_HEIGHT * (level + 1))
@@ -220,19 +255,12 @@ class TileHashReader:
         )
 
     def _levels(self, level: int, index: int) -> list[list[bytes]]:
-        key = (level, index)
-        cached = self._cache.get(key)
-        if cached is not None:
-            self._cache.move_to_end(key)
-            return cached
         width = self._width(level, index)
-        levels = [split_hashes(self._fetch(level, index, width), width)]
-        while len(levels[-1]) > 1:
-            below = levels[-1]
-            levels.append([node_hash(below[i], below[i + 1]) for i in range(0, len(below) - 1, 2)])
-        self._cache[key] = levels
-        if len(self._cache) > self._cache_tiles:
-            self._cache.popitem(last=False)
+        key = (level, index, width)
+        levels = self._cache.get(key)
+        if levels is None:
+            levels = _inner_levels(split_hashes(self._fetch(level, index, width), width))
+            self._cache.put(key, levels)
         return levels
 
     def tile_hashes(self, level: int, index: int) -> list[bytes]:
