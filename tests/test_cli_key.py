@@ -12,7 +12,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from attest_cli.main import cli
 from click.testing import CliRunner, Result
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -20,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from attest import keyfile
 from attest.keyfile import KdfParams, NamedKey
 from attest.keys import PrivateKey
+from attest_cli.main import cli
 from tests import vectors
 
 PASS = "cli test passphrase"
