@@ -1,0 +1,83 @@
+"""The JSON-LD contexts attest ships, looked up by URL and never fetched.
+
+A credential names its vocabulary by context URLs. A verifier that fetched them would depend on
+the network and on whoever serves those URLs today (Data Integrity 1.0 §2.4.1, §5.14); attest
+instead ships fixed copies, pinned by SHA-256, and knows no others. The W3C files are byte-exact
+copies (source, commit and license in README.md beside this file); ``attest-v1.jsonld`` is the
+project's own vocabulary, specs/context.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from importlib import resources
+from typing import Final
+
+from ..canonical import JsonValue, parse_json
+from ..errors import MalformedError
+
+__all__ = [
+    "ATTEST_V1",
+    "CONTEXT_SHA256",
+    "CREDENTIALS_V2",
+    "DATA_INTEGRITY_V2",
+    "MULTIKEY_V1",
+    "context_bytes",
+    "load_context",
+    "shipped_contexts",
+]
+
+CREDENTIALS_V2: Final = "https://www.w3.org/ns/credentials/v2"
+DATA_INTEGRITY_V2: Final = "https://w3id.org/security/data-integrity/v2"
+MULTIKEY_V1: Final = "https://w3id.org/security/multikey/v1"
+ATTEST_V1: Final = "https://w3id.org/attest/v1"
+
+_FILES: Final = {
+    CREDENTIALS_V2: "credentials-v2.jsonld",
+    DATA_INTEGRITY_V2: "data-integrity-v2.jsonld",
+    MULTIKEY_V1: "multikey-v1.jsonld",
+    ATTEST_V1: "attest-v1.jsonld",
+}
+
+CONTEXT_SHA256: Final = {
+    # The three W3C digests are the ones the VC 2.0 and Data Integrity 1.0 RECs publish.
+    CREDENTIALS_V2: "59955ced6697d61e03f2b2556febe5308ab16842846f5b586d7f1f7adec92734",
+    DATA_INTEGRITY_V2: "67f21e6e33a6c14e5ccfd2fc7865f7474fb71a04af7e94136cb399dfac8ae8f4",
+    MULTIKEY_V1: "ba2c182de2d92f7e47184bcca8fcf0beaee6d3986c527bf664c195bbc7c58597",
+    ATTEST_V1: "6e798f8b015adc86c8c7eb6e26d90accc7bea78227c8975b5a6238a11654b72e",
+}
+"""SHA-256 (hex) of each shipped file's exact bytes; a change to a file is a new version."""
+
+
+def shipped_contexts() -> frozenset[str]:
+    """The context URLs attest can resolve offline."""
+    return frozenset(_FILES)
+
+
+@cache
+def context_bytes(url: str) -> bytes:
+    """The exact bytes of the shipped context document for ``url``.
+
+    Raises :class:`MalformedError` ``context.unknown`` for any other URL (nothing is fetched)
+    and ``context.digest_mismatch`` if the installed file is not the pinned one.
+    """
+    name = _FILES.get(url)
+    if name is None:
+        raise MalformedError(
+            "context.unknown", f"{url[:200]!r} is not a JSON-LD context attest ships"
+        )
+    data = resources.files(__name__).joinpath(name).read_bytes()
+    if hashlib.sha256(data).hexdigest() != CONTEXT_SHA256[url]:
+        raise MalformedError(
+            "context.digest_mismatch", f"the installed copy of {url} is not the pinned file"
+        )
+    return data
+
+
+def load_context(url: str) -> dict[str, JsonValue]:
+    """The shipped context document for ``url``, parsed (a fresh copy on every call)."""
+    document = parse_json(context_bytes(url))
+    if not isinstance(document, dict):  # never: every shipped file is a JSON object (tested)
+        raise MalformedError("context.not_an_object", f"the context {url} is not a JSON object")
+    return document

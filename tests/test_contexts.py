@@ -1,0 +1,198 @@
+"""Shipped JSON-LD contexts: pinned bytes, the offline loader, and the attest v1 vocabulary."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from attest import contexts
+from attest.canonical import parse_json
+from attest.errors import MalformedError
+from tests import vectors
+
+ATTEST_IRI = "https://w3id.org/attest#"
+SPEC = Path(__file__).resolve().parent.parent / "specs" / "context.md"
+
+
+def _sample_credential() -> Any:
+    """The EvaluationCredential of attest's own Data Integrity vectors, without its proof."""
+    case = vectors.load_json("data-integrity/eddsa-jcs-2022.json")["cases"][0]
+    assert case["id"] == "ok-credential"
+    document = json.loads(case["document_json"])
+    del document["proof"]
+    return document
+
+
+def _terms(context: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    """Every (term, definition) of a context, scoped contexts included."""
+    for term, definition in context.items():
+        if term.startswith("@"):
+            continue
+        yield term, definition
+        if isinstance(definition, dict) and isinstance(definition.get("@context"), dict):
+            yield from _terms(definition["@context"])
+
+
+def _iri(definition: Any) -> str:
+    return definition if isinstance(definition, str) else str(definition["@id"])
+
+
+# --- the loader --------------------------------------------------------------------------------
+
+
+def test_shipped_urls() -> None:
+    assert contexts.shipped_contexts() == {
+        "https://www.w3.org/ns/credentials/v2",
+        "https://w3id.org/security/data-integrity/v2",
+        "https://w3id.org/security/multikey/v1",
+        "https://w3id.org/attest/v1",
+    }
+
+
+@pytest.mark.parametrize("url", sorted(contexts.shipped_contexts()))
+def test_pinned_bytes(url: str) -> None:
+    data = contexts.context_bytes(url)
+    assert hashlib.sha256(data).hexdigest() == contexts.CONTEXT_SHA256[url]
+    document: Any = contexts.load_context(url)
+    assert document == json.loads(data)
+    assert isinstance(document["@context"], dict)
+    assert document["@context"]["@protected"] is True
+
+
+def test_published_w3c_digests() -> None:
+    """The digests the VC 2.0 and Data Integrity 1.0 Recommendations publish."""
+    assert contexts.CONTEXT_SHA256[contexts.CREDENTIALS_V2] == (
+        "59955ced6697d61e03f2b2556febe5308ab16842846f5b586d7f1f7adec92734"
+    )
+    assert contexts.CONTEXT_SHA256[contexts.DATA_INTEGRITY_V2] == (
+        "67f21e6e33a6c14e5ccfd2fc7865f7474fb71a04af7e94136cb399dfac8ae8f4"
+    )
+    assert contexts.CONTEXT_SHA256[contexts.MULTIKEY_V1] == (
+        "ba2c182de2d92f7e47184bcca8fcf0beaee6d3986c527bf664c195bbc7c58597"
+    )
+
+
+def test_load_context_returns_fresh_copies() -> None:
+    first: Any = contexts.load_context(contexts.ATTEST_V1)
+    first["@context"]["EvaluationCredential"] = "https://evil.example/"
+    again: Any = contexts.load_context(contexts.ATTEST_V1)
+    assert again["@context"]["EvaluationCredential"] == ATTEST_IRI + "EvaluationCredential"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://www.w3.org/ns/credentials/examples/v2",
+        "https://www.w3.org/ns/credentials/v2/",
+        "http://www.w3.org/ns/credentials/v2",
+        "https://www.w3.org/2018/credentials/v1",
+        "https://w3id.org/attest/v2",
+        "",
+    ],
+)
+def test_unknown_urls_are_refused(url: str) -> None:
+    with pytest.raises(MalformedError) as info:
+        contexts.load_context(url)
+    assert info.value.code == "context.unknown"
+
+
+# --- the attest v1 vocabulary ------------------------------------------------------------------
+
+ATTEST: Any = contexts.load_context(contexts.ATTEST_V1)["@context"]
+VC_V2: Any = contexts.load_context(contexts.CREDENTIALS_V2)["@context"]
+
+
+def test_attest_context_header() -> None:
+    assert ATTEST["@version"] == 1.1
+    assert ATTEST["@protected"] is True
+    assert ATTEST["id"] == "@id"
+    assert ATTEST["type"] == "@type"
+    for _, definition in _terms(ATTEST):
+        if isinstance(definition, dict) and "@context" in definition:
+            assert definition["@context"]["@protected"] is True
+
+
+def test_every_attest_term_maps_to_its_own_iri() -> None:
+    for term, definition in _terms(ATTEST):
+        if term in {"id", "type"}:
+            continue
+        assert _iri(definition) == ATTEST_IRI + term, term
+
+
+def test_required_terms() -> None:
+    terms = {term for term, _ in _terms(ATTEST)}
+    assert {
+        "EvaluationCredential", "Evaluation", "PactReference", "MetricMeasurement",
+        "ObligationOutcome", "EvidenceReference",
+        "evaluation", "method", "suite", "pact", "version", "digest",
+        "metric", "value", "unit", "sampleSize", "dimension",
+        "obligation", "comparator", "threshold", "outcome", "verdict",
+        "evaluationPeriod", "start", "end",
+        "size", "logOrigin", "logIndex",
+        "capability", "reliability", "safety", "reputation",
+    } <= terms  # fmt: skip
+
+
+def test_no_protected_vc_term_is_redefined() -> None:
+    """VC 2.0's top-level terms are protected: redefining one differently is an error."""
+    vc_terms = {t for t in VC_V2 if not t.startswith("@")}
+    for term, definition in _terms(ATTEST):
+        if term in vc_terms:
+            assert definition == VC_V2[term], term
+
+
+def test_every_term_is_documented() -> None:
+    spec = SPEC.read_text(encoding="utf-8")
+    for term, _ in _terms(ATTEST):
+        assert f"`{term}`" in spec, term
+
+
+def test_sample_credential_uses_only_defined_terms() -> None:
+    defined = {t for t, _ in _terms(ATTEST)} | {t for t, _ in _terms(VC_V2)}
+    used = set(_keys(_sample_credential())) - {"@context"}
+    assert used <= defined, used - defined
+
+
+def test_sample_credential_parses_strictly() -> None:
+    credential = _sample_credential()
+    assert parse_json(json.dumps(credential).encode()) == credential
+
+
+def test_sample_credential_expands_with_pyld() -> None:
+    """JSON-LD expansion with only the shipped contexts: every term maps to the attest IRI."""
+    jsonld = pytest.importorskip("pyld.jsonld")
+
+    def loader(url: str, options: Any = None) -> dict[str, Any]:
+        return {"contextUrl": None, "documentUrl": url, "document": contexts.load_context(url)}
+
+    credential = _sample_credential()
+    expanded = jsonld.expand(credential, {"documentLoader": loader})
+    iris = {key for key in _keys(expanded) if not key.startswith("@")}
+    for term in ("evaluation", "pact", "measurement", "sampleSize", "dimension", "start"):
+        assert ATTEST_IRI + term in iris, term
+    # nothing was dropped: every member name of the input expanded to its IRI
+    term_iri = {t: _iri(d) for t, d in (*_terms(VC_V2), *_terms(ATTEST)) if t not in {"id", "type"}}
+    used = set(_keys(credential)) - {"@context", "id", "type"}
+    assert {term_iri[t] for t in used} <= iris
+    nquads = jsonld.normalize(
+        credential,
+        {"documentLoader": loader, "algorithm": "URDNA2015", "format": "application/n-quads"},
+    )
+    assert f"<{ATTEST_IRI}dimension> <{ATTEST_IRI}reliability>" in nquads
+    assert '"1200"^^<http://www.w3.org/2001/XMLSchema#nonNegativeInteger>' in nquads
+
+
+def _keys(value: Any) -> Iterator[str]:
+    """Every member name in a JSON value, at any depth."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _keys(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _keys(item)
