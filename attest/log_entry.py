@@ -9,11 +9,13 @@ only that encoding, so one entry has exactly one byte string and one leaf hash
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import cbor2
 
+from .cbor import decode_cbor
 from .digest import Digest
 from .errors import LimitExceededError, MalformedError
 
@@ -96,11 +98,8 @@ class LogEntry:
             raise LimitExceededError(
                 "entry.too_large", f"a log entry is at most {MAX_ENCODED_SIZE} bytes"
             )
-        try:
-            record = cbor2.loads(data)
-        except Exception as exc:  # cbor2 raises several types for bad input
-            raise MalformedError("entry.bad_cbor", f"log entry is not valid CBOR: {exc}") from exc
-        if not hasattr(record, "keys") or not all(isinstance(k, str) for k in record):
+        record = decode_cbor(data, max_size=MAX_ENCODED_SIZE, max_depth=2, max_items=16)
+        if not isinstance(record, Mapping) or not all(isinstance(k, str) for k in record):
             raise MalformedError("entry.not_a_map", "log entry must be a CBOR map with text keys")
         keys = set(record)
         if record.get("v") != ENTRY_VERSION:

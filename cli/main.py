@@ -6,8 +6,11 @@ import click
 
 from attest import __version__
 
+from .demo import demo
+from .issue import inspect, issue
 from .key import key
 from .log import log
+from .pact import pact
 
 
 @click.group()
@@ -18,6 +21,10 @@ def cli() -> None:
 
 cli.add_command(key)
 cli.add_command(log)
+cli.add_command(pact)
+cli.add_command(issue)
+cli.add_command(inspect)
+cli.add_command(demo)
 
 
 def main() -> None:

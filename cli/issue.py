@@ -1,0 +1,186 @@
+"""``attest issue`` and ``attest inspect``: write a credential bundle, and read one."""
+
+from __future__ import annotations
+
+import json
+from contextlib import nullcontext
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ._errors import handle_errors
+from ._keys import load_signing_key
+
+__all__ = ["inspect", "issue"]
+
+_PROGRESS_BYTES = 64 << 20
+
+
+def _now(value: str | None) -> datetime:
+    from attest.xsd_datetime import parse_datetime_stamp
+
+    return parse_datetime_stamp(value) if value else datetime.now(UTC)
+
+
+@click.command()
+@click.option(
+    "--key",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="The evaluator's signing key (the credential's issuer).",
+)
+@click.option(
+    "--log",
+    "log_dir",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="The evidence log directory.",
+)
+@click.option(
+    "--log-key",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="The log's key, if log.json does not name it.",
+)
+@click.option("--subject", required=True, help="The evaluated agent: a DID or URI.")
+@click.option(
+    "--pact",
+    "pact_file",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="The pact (TOML or JSON).",
+)
+@click.option(
+    "--results",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="The measured results (TOML or JSON).",
+)
+@click.option(
+    "--evidence",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="An evidence file; repeat for more. Hashed (streaming) and logged.",
+)
+@click.option("--valid-for", default="90d", show_default=True, help="Validity, e.g. 90d, 12h.")
+@click.option(
+    "--format", "encoding", type=click.Choice(["json", "cbor"]), default="json", show_default=True
+)
+@click.option("--embed-evidence", is_flag=True, help="Put the evidence bytes in the bundle.")
+@click.option("--now", help="Issue as of this time (RFC 3339 / XSD dateTimeStamp).")
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path, dir_okay=False))
+@handle_errors
+def issue(
+    key: Path,
+    log_dir: Path,
+    log_key: Path | None,
+    subject: str,
+    pact_file: Path,
+    results: Path,
+    evidence: tuple[Path, ...],
+    valid_for: str,
+    encoding: str,
+    embed_evidence: bool,
+    now: str | None,
+    output: Path,
+) -> None:
+    """Log evidence, sign an evaluation credential, log it, and write the bundle.
+
+    The pact's obligations are judged against the results here: outcomes and the verdict
+    are computed, never typed in. Passphrases come from ATTEST_PASSPHRASE or a prompt.
+    """
+    from attest.duration import parse_duration
+    from attest.errors import UsageError
+    from attest.evaluation import parse_results
+    from attest.issue import EvidenceFile
+    from attest.issue import issue as issue_bundle
+    from attest.log import Log, read_config
+    from attest.note import Ed25519Signer
+    from attest.pact import parse_pact
+
+    pact = parse_pact(pact_file.read_bytes())
+    measured = parse_results(results.read_bytes())
+    validity = parse_duration(valid_for)
+    when = _now(now)
+    config = read_config(log_dir)
+    if log_key is None:
+        if config.key_file is None:
+            raise UsageError("log.no_key", "give the log's key with --log-key")
+        log_key = log_dir / config.key_file
+    issuer = load_signing_key(key)
+    log_signer = issuer if log_key.resolve() == key.resolve() else load_signing_key(log_key)
+    total = sum(p.stat().st_size for p in evidence)
+    bar: Any = (
+        click.progressbar(length=total, label="hashing evidence", file=None)
+        if total > _PROGRESS_BYTES
+        else nullcontext()
+    )
+    signer = Ed25519Signer(config.origin, log_signer.private_key)
+    with Log.open(log_dir, signer, write=True) as log, bar as progress:
+        bundle = issue_bundle(
+            log=log,
+            issuer=issuer.private_key,
+            subject=subject,
+            pact=pact,
+            results=measured,
+            evidence=[EvidenceFile(p) for p in evidence],
+            now=when,
+            valid_for=validity,
+            encoding="cbor" if encoding == "cbor" else "json",
+            embed_evidence=embed_evidence,
+            progress=progress.update if progress is not None else None,
+        )
+    output.write_bytes(bundle.encode())
+    entry = bundle.credential_entry
+    click.echo(f"wrote {output} ({encoding}, {output.stat().st_size} bytes)")
+    click.echo(f"credential {entry.decoded.name} logged at index {entry.index} in {log.origin}")
+    click.echo(f"evidence: {len(bundle.evidence_entries)} item(s); checkpoint covers them all")
+
+
+@click.command()
+@click.argument("bundle_file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@handle_errors
+def inspect(bundle_file: Path, as_json: bool) -> None:
+    """Show what a bundle claims. Nothing is verified here: use 'attest verify'."""
+    from attest.bundle import parse_bundle
+    from attest.inspect import describe
+
+    view = describe(parse_bundle(bundle_file.read_bytes()))
+    if as_json:
+        click.echo(json.dumps(view, indent=2))
+        return
+    _render(view)
+
+
+def _render(view: dict[str, Any]) -> None:
+    cred = view["credential"]
+    echo = click.echo
+    echo(f"UNVERIFIED view of a {view['encoding'].upper()} bundle (run 'attest verify' to check)")
+    echo(f"credential   {cred['id']}")
+    echo(f"issuer       {cred['issuer']}")
+    echo(f"subject      {cred['subject']}")
+    echo(f"valid        {cred['validFrom']} .. {cred['validUntil'] or 'no expiry'}")
+    pact = cred["pact"] or {}
+    echo(f"pact         {pact.get('id')} v{pact.get('version')} ({pact.get('digest')})")
+    echo(f"method       {cred['method']}")
+    period = cred["evaluationPeriod"] or {}
+    echo(f"period       {period.get('start')} .. {period.get('end')}")
+    echo(f"verdict      {cred['verdict']}")
+    echo("obligations")
+    for o in cred["outcomes"]:
+        echo(
+            f"  {o.get('outcome', '?'):<8} [{o.get('dimension')}] {o.get('metric')} "
+            f"{o.get('comparator')} {o.get('threshold')} {o.get('unit')}"
+        )
+    echo("measurements")
+    for m in cred["measurements"]:
+        n = f" (n={m['sampleSize']})" if "sampleSize" in m else ""
+        echo(f"  {m.get('metric')} = {m.get('value')} {m.get('unit')}{n}")
+    cp = view["log"]["checkpoint"]
+    echo(f"log          {view['log']['origin']} checkpoint size {cp['size']} root {cp['root']}")
+    for e in view["entries"]:
+        echo(f"  #{e['index']:<8} {e['role']:<10} {e['digest']} {e['name'] or ''}")
+    if view["embeddedEvidence"]:
+        echo(f"embedded     {len(view['embeddedEvidence'])} evidence file(s)")
