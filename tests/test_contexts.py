@@ -134,7 +134,7 @@ def test_required_terms() -> None:
         "obligation", "comparator", "threshold", "outcome", "verdict",
         "evaluationPeriod", "start", "end",
         "size", "logOrigin", "logIndex",
-        "capability", "reliability", "safety", "reputation",
+        "capability", "reliability", "safety", "security", "reputation", "minSampleSize",
     } <= terms  # fmt: skip
 
 
@@ -184,6 +184,12 @@ def test_sample_credential_expands_with_pyld() -> None:
         {"documentLoader": loader, "algorithm": "URDNA2015", "format": "application/n-quads"},
     )
     assert f"<{ATTEST_IRI}dimension> <{ATTEST_IRI}reliability>" in nquads
+    # a dimension token the context does not name still expands into the attest namespace
+    other = json.loads(json.dumps(credential).replace('"reliability"', '"latency"'))
+    nquads = jsonld.normalize(
+        other, {"documentLoader": loader, "algorithm": "URDNA2015", "format": "application/n-quads"}
+    )
+    assert f"<{ATTEST_IRI}dimension> <{ATTEST_IRI}latency>" in nquads
     assert '"1200"^^<http://www.w3.org/2001/XMLSchema#nonNegativeInteger>' in nquads
 
 

@@ -45,7 +45,7 @@ CONTEXT_SHA256: Final = {
     CREDENTIALS_V2: "59955ced6697d61e03f2b2556febe5308ab16842846f5b586d7f1f7adec92734",
     DATA_INTEGRITY_V2: "67f21e6e33a6c14e5ccfd2fc7865f7474fb71a04af7e94136cb399dfac8ae8f4",
     MULTIKEY_V1: "ba2c182de2d92f7e47184bcca8fcf0beaee6d3986c527bf664c195bbc7c58597",
-    ATTEST_V1: "6e798f8b015adc86c8c7eb6e26d90accc7bea78227c8975b5a6238a11654b72e",
+    ATTEST_V1: "ef5cc9efd6e670cceef5e262c8e878ecc2c14ff500268f91fe600c22585d1a94",
 }
 """SHA-256 (hex) of each shipped file's exact bytes; a change to a file is a new version."""
 

@@ -75,6 +75,9 @@ CREDENTIAL: dict[str, Any] = {
                     "metric": "task_success_rate",
                     "comparator": ">=",
                     "threshold": 0.9,
+                    "unit": "ratio",
+                    "dimension": "reliability",
+                    "minSampleSize": 1000,
                     "outcome": "met",
                 }
             ],
