@@ -202,17 +202,16 @@ def add_proof(
     secured = json_copy(document)
     if not isinstance(secured, dict):  # unreachable for a Mapping; narrows the type
         raise UsageError("di.bad_document", "a secured document is a JSON object")
-    existing = secured.pop("proof", None)
-    proof = create_proof(secured, private_key, options)
-    if existing is None:
-        secured["proof"] = proof
+    if "proof" not in secured:
+        secured["proof"] = create_proof(secured, private_key, options)
         return secured
+    existing = secured.pop("proof")
     proofs = existing if isinstance(existing, list) else [existing]
     if not all(isinstance(p, dict) for p in proofs):
         raise UsageError("di.bad_proof", "the document's existing 'proof' is not proof objects")
     if len(proofs) >= MAX_PROOFS:
         raise UsageError("di.too_many_proofs", f"a proof set holds at most {MAX_PROOFS} proofs")
-    secured["proof"] = [*proofs, proof]
+    secured["proof"] = [*proofs, create_proof(secured, private_key, options)]
     return secured
 
 

@@ -390,9 +390,10 @@ def test_add_proof_limits_the_proof_set() -> None:
     with pytest.raises(UsageError) as info:
         di.add_proof(secured, KEY)
     assert info.value.code == "di.too_many_proofs"
-    with pytest.raises(UsageError) as info:
-        di.add_proof({**DOC, "proof": "z1"}, KEY)
-    assert info.value.code == "di.bad_proof"
+    for bad in ("z1", None, [None]):
+        with pytest.raises(UsageError) as info:
+            di.add_proof({**DOC, "proof": bad}, KEY)
+        assert info.value.code == "di.bad_proof"
 
 
 def test_proof_set_error_names_the_failing_proof() -> None:
