@@ -186,7 +186,9 @@ def consistency(directory: Path, old_size: int, new_size: int | None, as_json: b
         proof = [_b64(h) for h in lg.consistency_proof(old_size, new)]
         old_root = _b64(lg.tree_hash(old_size)) if old_size else None
         new_root = _b64(lg.tree_hash(new))
+        origin = lg.origin
     data = {
+        "origin": origin,
         "old_size": old_size,
         "old_root": old_root,
         "new_size": new,
