@@ -67,7 +67,7 @@ class EvidenceRef:
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "type": ["Evidence", "EvidenceReference"],
+            "type": "EvidenceReference",
             "digest": str(self.digest),
             "size": self.size,
             "mediaType": self.media_type,

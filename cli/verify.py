@@ -1,0 +1,241 @@
+"""``attest verify`` and ``attest policy``: decide whether to rely on an agent, and say why."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ._errors import handle_errors
+
+if TYPE_CHECKING:
+    from attest.verify import Decision
+
+__all__ = ["policy", "verify"]
+
+EXIT_ACCEPT, EXIT_REJECT, EXIT_MALFORMED = 0, 1, 2
+
+
+def default_state_path() -> Path:
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "attest" / "verifier-state.json"
+
+
+@click.command(
+    epilog="Exit status: 0 accept, 1 reject, 2 malformed input or usage error "
+    "(specs/verification.md)."
+)
+@click.argument(
+    "bundles", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False, exists=True)
+)
+@click.option(
+    "--policy",
+    "policy_file",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Your trust policy (TOML; 'attest policy init' writes one).",
+)
+@click.option(
+    "--status",
+    "status_files",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="A status list credential to check revocation against; repeat for more.",
+)
+@click.option(
+    "--evidence-dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="A folder holding evidence files; each one the credential cites by name is hashed.",
+)
+@click.option(
+    "--consistency",
+    "consistency_files",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="A consistency proof ('attest log consistency --json' output); repeat for more.",
+)
+@click.option(
+    "--state",
+    "state_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help=f"Remembered checkpoints (default {default_state_path()}).",
+)
+@click.option("--no-state", is_flag=True, help="Neither read nor update remembered checkpoints.")
+@click.option("--now", help="Decide as of this time (XSD dateTimeStamp), not the clock's.")
+@click.option("--json", "as_json", is_flag=True, help="The decision as JSON (specs/).")
+@handle_errors
+def verify(
+    bundles: tuple[Path, ...],
+    policy_file: Path,
+    status_files: tuple[Path, ...],
+    evidence_dir: Path | None,
+    consistency_files: tuple[Path, ...],
+    state_file: Path | None,
+    no_state: bool,
+    now: str | None,
+    as_json: bool,
+) -> None:
+    """Verify BUNDLES offline under your policy and print the decision with every reason.
+
+    Checks each bundle's signature, issuer, validity, revocation status, log inclusion of
+    the credential and its evidence, the log's checkpoint, witnesses and consistency with
+    what this verifier saw before, then your policy's thresholds, freshness, decay and
+    k-of-n rule, one trust dimension at a time.
+    """
+    from attest.canonical import parse_json
+    from attest.digest import hash_file
+    from attest.errors import MalformedError
+    from attest.policy import load_policy
+    from attest.state import VerifierState, load_state, save_state
+    from attest.verify import verify as verify_bundles
+    from attest.xsd_datetime import parse_datetime_stamp
+
+    policy = load_policy(policy_file)
+    when = parse_datetime_stamp(now) if now else datetime.now(UTC)
+    status_lists = []
+    for f in status_files:
+        doc = parse_json(f.read_bytes())
+        if not isinstance(doc, dict):
+            raise MalformedError("status.malformed", f"{f} is not a status list credential")
+        status_lists.append(doc)
+    supplied = {}
+    if evidence_dir is not None:
+        for p in sorted(evidence_dir.iterdir()):
+            if p.is_file() and not p.is_symlink():
+                supplied[p.name] = hash_file(p)[0]
+    proofs = [_consistency(f) for f in consistency_files]
+    state_path = None if no_state else (state_file or default_state_path())
+    state = load_state(state_path) if state_path is not None else VerifierState()
+    decision = verify_bundles(
+        {str(p): p.read_bytes() for p in bundles},
+        policy,
+        now=when,
+        state=state,
+        status_lists=status_lists,
+        evidence=supplied,
+        consistency=proofs,
+    )
+    if state_path is not None and decision.state != state:
+        state_path.parent.mkdir(parents=True, exist_ok=True)
+        save_state(state_path, decision.state)
+    if as_json:
+        click.echo(json.dumps(decision.to_json(), indent=2))
+    else:
+        _render(decision)
+    malformed = decision.malformed
+    if malformed:
+        name, check = malformed[0]
+        click.echo(f"error: {check.code}: {name}: {check.reason}", err=True)
+        raise click.exceptions.Exit(EXIT_MALFORMED)
+    raise click.exceptions.Exit(EXIT_ACCEPT if decision.accepted else EXIT_REJECT)
+
+
+def _consistency(path: Path) -> Any:
+    import base64
+
+    from attest.canonical import parse_json
+    from attest.errors import MalformedError
+    from attest.verify import ConsistencyProof
+
+    doc: Any = parse_json(path.read_bytes())
+    try:
+        assert isinstance(doc, dict)
+        return ConsistencyProof(
+            origin=str(doc["origin"]),
+            old_size=int(doc["old_size"]),
+            old_root=base64.b64decode(str(doc["old_root"]), validate=True),
+            new_size=int(doc["new_size"]),
+            new_root=base64.b64decode(str(doc["new_root"]), validate=True),
+            proof=tuple(base64.b64decode(str(h), validate=True) for h in doc["proof"]),
+        )
+    except (AssertionError, KeyError, TypeError, ValueError) as exc:
+        raise MalformedError(
+            "consistency.malformed",
+            f"{path} is not 'attest log consistency --json' output with origin",
+        ) from exc
+
+
+def _render(d: Decision) -> None:
+    echo = click.echo
+    verdict = "ACCEPT" if d.accepted else "REJECT"
+    color = "green" if d.accepted else "red"
+    who = d.subject or "(no single subject)"
+    click.secho(f"{verdict}  {who}", fg=color, bold=True)
+    if d.pact:
+        echo(f"pact       {d.pact}")
+    echo(f"evaluators {len(d.evaluators)} counted, {d.evaluators_required} required")
+    if d.expires:
+        echo(f"expires    {d.expires.isoformat().replace('+00:00', 'Z')} (re-verify by then)")
+    if d.evidence_age is not None:
+        echo(f"evidence   {d.evidence_age.days} day(s) old at most")
+    if d.dimensions:
+        echo("dimensions")
+        for v in d.dimensions:
+            metrics = "; ".join(
+                f"{m} {info['comparator']} {info['threshold']} (measured {info['measured']})"
+                for m, info in v.metrics.items()
+            )
+            echo(
+                f"  {v.dimension:<12} {v.result:<5} {len(v.evaluators)}/{v.required} "
+                f"evaluator(s)  {metrics}"
+            )
+    for b in d.bundles:
+        who = b.issuer.name if b.issuer else (b.facts.issuer if b.facts else "?")
+        echo(f"{b.name}  (issuer {who}{'' if b.counted else '; not counted'})")
+        for c in b.checks:
+            mark = {"pass": "ok  ", "fail": "FAIL", "not-applicable": "n/a "}[c.result]
+            code = f"{c.code}: " if c.code and c.result == "fail" else ""
+            echo(f"  {mark} {c.step:<22} {code}{c.reason}")
+    if d.reasons:
+        echo("reasons")
+        for r in d.reasons:
+            echo(f"  - {r}")
+
+
+@click.group()
+def policy() -> None:
+    """Verification policies: whom you trust, for what, how fresh, how many."""
+
+
+@policy.command()
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default="policy.toml",
+    show_default=True,
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@handle_errors
+def init(output: Path, force: bool) -> None:
+    """Write a commented policy template (TOML) to fill in."""
+    from attest.errors import UsageError
+    from attest.policy import TEMPLATE
+
+    if output.exists() and not force:
+        raise UsageError("cli.exists", f"{output} exists; use --force to overwrite it")
+    output.write_text(TEMPLATE, encoding="utf-8")
+    click.echo(f"wrote {output}: fill in your issuers and logs before using it")
+
+
+@policy.command()
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@handle_errors
+def check(file: Path) -> None:
+    """Parse a policy and summarize what it trusts."""
+    from attest.policy import load_policy
+
+    p = load_policy(file)
+    for i in p.issuers:
+        click.echo(f"issuer   {i.name}: {i.did} for {', '.join(sorted(i.dimensions))}")
+    for lg in p.logs:
+        click.echo(f"log      {lg.origin}")
+    for w in p.witnesses:
+        click.echo(f"witness  {w.name}")
+    click.echo(f"quorum   {p.witness_quorum} witness(es); {p.min_evaluators} evaluator(s)")
+    for t in p.thresholds:
+        click.echo(f"require  [{t.dimension}] {t.metric} {t.comparator} {t.value}")
