@@ -142,7 +142,7 @@ def unsigned_credential(
     *,
     now: datetime,
     valid_for: timedelta | None,
-    status: Mapping[str, Any] | None = None,
+    status: Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The VC 2.0 document (no proof yet) for ``evaluation`` issued by ``issuer`` at ``now``.
 
@@ -167,8 +167,9 @@ def unsigned_credential(
     }
     if evidence:
         doc["evidence"] = [e.to_json() for e in evidence]
-    if status is not None:
-        doc["credentialStatus"] = dict(status)
+    if status:
+        entries = [dict(e) for e in status]
+        doc["credentialStatus"] = entries[0] if len(entries) == 1 else entries
     content = "sha256:" + hashlib.sha256(canonicalize(doc)).hexdigest()
     doc["id"] = uuid.uuid5(_ID_NAMESPACE, content).urn
     return doc

@@ -9,7 +9,7 @@ one checkpoint covers them all; every proof in the bundle leads to that checkpoi
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,7 +21,6 @@ from .credential import (
     COSE_MEDIA_TYPE,
     JSON_MEDIA_TYPE,
     EvidenceRef,
-    credential_digest,
     sign_cose,
     sign_json,
     unsigned_credential,
@@ -34,7 +33,7 @@ from .log import Log
 from .log_entry import LogEntry
 from .pact import Pact
 
-__all__ = ["MAX_EVIDENCE", "EvidenceFile", "issue"]
+__all__ = ["MAX_EVIDENCE", "EvidenceFile", "IssueRequest", "issue", "issue_many"]
 
 MAX_EVIDENCE = 1024
 #: Embedding evidence bytes in a bundle is for small files; larger ones stay referenced.
@@ -88,6 +87,18 @@ def _log_evidence(
     return out
 
 
+@dataclass(frozen=True)
+class IssueRequest:
+    """One credential to issue: who was evaluated, against what, what was measured, and the
+    evidence files behind it."""
+
+    subject: str
+    pact: Pact
+    results: Results
+    evidence: Sequence[EvidenceFile] = ()
+    status: Sequence[Mapping[str, Any]] | None = None
+
+
 def issue(
     *,
     log: Log,
@@ -100,71 +111,123 @@ def issue(
     valid_for: timedelta | None = timedelta(days=90),
     encoding: Literal["json", "cbor"] = "json",
     embed_evidence: bool = False,
+    status: Sequence[Mapping[str, Any]] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Bundle:
     """Log the evidence, sign the credential, log it, checkpoint, and return the bundle.
 
     ``log`` must be open for writing with its signing key. Evidence already in the log (same
     digest and size, kind ``evidence``) is cited where it is rather than logged again.
+    ``status`` holds the ``credentialStatus`` entries to embed (Bitstring Status List).
     """
-    if len(evidence) > MAX_EVIDENCE:
-        raise LimitExceededError("issue.too_much_evidence", f"at most {MAX_EVIDENCE} items")
+    request = IssueRequest(subject, pact, results, evidence, status)
+    (bundle,) = issue_many(
+        log=log,
+        issuer=issuer,
+        requests=[request],
+        now=now,
+        valid_for=valid_for,
+        encoding=encoding,
+        embed_evidence=embed_evidence,
+        progress=progress,
+    )
+    return bundle
+
+
+def issue_many(
+    *,
+    log: Log,
+    issuer: PrivateKey,
+    requests: Sequence[IssueRequest],
+    now: datetime,
+    valid_for: timedelta | None = timedelta(days=90),
+    encoding: Literal["json", "cbor"] = "json",
+    embed_evidence: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> list[Bundle]:
+    """Issue a batch: every credential signed and logged, one checkpoint over them all."""
     if encoding not in ("json", "cbor"):
         raise UsageError("issue.bad_encoding", "encoding is json or cbor")
+    for r in requests:
+        if len(r.evidence) > MAX_EVIDENCE:
+            raise LimitExceededError("issue.too_much_evidence", f"at most {MAX_EVIDENCE} items")
+    # Judge first: a bad subject or a unit mismatch must not leave evidence in the log.
+    evaluations = [evaluate(r.subject, r.pact, r.results) for r in requests]
     logged_at = int(now.timestamp())
-    logged = _log_evidence(log, evidence, logged_at, progress)
-    evaluation = evaluate(subject, pact, results)
-    refs = [ref for ref, _ in logged]
-    unsigned = unsigned_credential(
-        evaluation, issuer.public_key, refs, now=now, valid_for=valid_for
-    )
-    secured: dict[str, Any] | bytes
-    if encoding == "json":
-        secured = sign_json(unsigned, issuer)
-        size = len(canonicalize(secured))
-        media = JSON_MEDIA_TYPE
-    else:
-        secured = sign_cose(unsigned, issuer)
-        size = len(secured)
-        media = COSE_MEDIA_TYPE
-    cred_entry = LogEntry(
-        "credential",
-        credential_digest(secured),
-        size,
-        media,
-        logged_at,
-        name=str(unsigned["id"]),
-    )
-    (cred_index,) = log.append_many([cred_entry])
+    all_files = [f for r in requests for f in r.evidence]
+    all_logged = _log_evidence(log, all_files, logged_at, progress)
+    per_request: list[list[tuple[EvidenceRef, int]]] = []
+    pos = 0
+    for r in requests:
+        per_request.append(all_logged[pos : pos + len(r.evidence)])
+        pos += len(r.evidence)
+
+    credentials: list[dict[str, Any] | bytes] = []
+    entries: list[LogEntry] = []
+    for r, evaluation, logged in zip(requests, evaluations, per_request, strict=True):
+        unsigned = unsigned_credential(
+            evaluation,
+            issuer.public_key,
+            [ref for ref, _ in logged],
+            now=now,
+            valid_for=valid_for,
+            status=r.status,
+        )
+        secured: dict[str, Any] | bytes
+        if encoding == "json":
+            secured = sign_json(unsigned, issuer)
+            canonical = canonicalize(secured)
+            digest, size, media = hash_bytes(canonical), len(canonical), JSON_MEDIA_TYPE
+        else:
+            secured = sign_cose(unsigned, issuer)
+            digest, size, media = hash_bytes(secured), len(secured), COSE_MEDIA_TYPE
+        credentials.append(secured)
+        entries.append(
+            LogEntry("credential", digest, size, media, logged_at, name=str(unsigned["id"]))
+        )
+    cred_indices = log.append_many(entries)
     log.checkpoint()
 
     def logged_entry(role: str, index: int) -> LoggedEntry:
         return LoggedEntry(role, log.entry(index), log.prove(index))
 
-    entries = [logged_entry("credential", cred_index)]
-    seen: set[int] = set()
-    for _, index in logged:
-        if index not in seen:
-            entries.append(logged_entry("evidence", index))
-            seen.add(index)
+    bundles = []
+    for r, secured, cred_index, logged in zip(
+        requests, credentials, cred_indices, per_request, strict=True
+    ):
+        items = [logged_entry("credential", cred_index)]
+        seen: set[int] = set()
+        for _, index in logged:
+            if index not in seen:
+                items.append(logged_entry("evidence", index))
+                seen.add(index)
+        data = _embedded(r.evidence, logged) if embed_evidence else {}
+        bundles.append(
+            Bundle(
+                credential=secured,
+                log_origin=log.origin,
+                log_key=log.config.vkey,
+                entries=tuple(items),
+                evidence_data=data,
+            )
+        )
+    return bundles
+
+
+def _embedded(
+    files: Sequence[EvidenceFile], logged: Sequence[tuple[EvidenceRef, int]]
+) -> dict[str, bytes]:
     data: dict[str, bytes] = {}
-    if embed_evidence:
-        for f, (ref, _) in zip(evidence, logged, strict=True):
-            if ref.size > MAX_EMBEDDED:
-                raise LimitExceededError(
-                    "issue.evidence_too_large_to_embed",
-                    f"{f.path.name} is over {MAX_EMBEDDED} bytes; reference it instead",
-                )
-            content = f.path.read_bytes()
-            if hash_bytes(content) != ref.digest:
-                raise UsageError(
-                    "issue.evidence_changed", f"{f.path.name} changed while it was being issued"
-                )
-            data[str(ref.digest)] = content
-    return Bundle(
-        credential=secured,
-        log_origin=log.origin,
-        log_key=log.config.vkey,
-        entries=tuple(entries),
-        evidence_data=data,
-    )
+    for f, (ref, _) in zip(files, logged, strict=True):
+        if ref.size > MAX_EMBEDDED:
+            raise LimitExceededError(
+                "issue.evidence_too_large_to_embed",
+                f"{f.path.name} is over {MAX_EMBEDDED} bytes; reference it instead",
+            )
+        content = f.path.read_bytes()
+        if hash_bytes(content) != ref.digest:
+            raise UsageError(
+                "issue.evidence_changed", f"{f.path.name} changed while it was being issued"
+            )
+        data[str(ref.digest)] = content
+    return data

@@ -156,6 +156,7 @@ class Log:
         self._db: sqlite3.Connection | None = None
         self._index_pool: ThreadPoolExecutor | None = None
         self._tile_cache = TileCache()
+        self._last_bundle: tuple[tuple[int, int], list[bytes]] | None = None
         self._checkpoint_note = b""
         self._checkpoint = _checkpoint.Checkpoint(config.origin, 0, CompactRange().root())
         # Writer state: the right edge of the tree at the checkpoint, and the journal.
@@ -332,7 +333,12 @@ class Log:
     def _bundle_at(self, tile: int, size: int) -> list[bytes]:
         full = size // TILE_WIDTH
         width = TILE_WIDTH if tile < full else size % TILE_WIDTH
-        return decode_bundle(self._fetch(ENTRIES_LEVEL, tile, width), width)
+        key = (tile, width)
+        if self._last_bundle is not None and self._last_bundle[0] == key:
+            return self._last_bundle[1]  # consecutive reads (proofs for a batch) share it
+        entries = decode_bundle(self._fetch(ENTRIES_LEVEL, tile, width), width)
+        self._last_bundle = (key, entries)
+        return entries
 
     def entry(self, index: int) -> bytes:
         """The bytes of entry ``index`` (which a checkpoint must cover)."""

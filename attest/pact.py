@@ -10,6 +10,7 @@ any key order or comments, has one digest.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -99,7 +100,11 @@ class Obligation:
                 f"comparator {self.comparator!r} is not one of {', '.join(COMPARATORS)}",
             )
         _number(self.threshold, f"threshold of {self.metric}")
-        if not isinstance(self.unit, str) or not _UNIT.fullmatch(self.unit):
+        if (
+            not isinstance(self.unit, str)
+            or not _UNIT.fullmatch(self.unit)
+            or len(self.unit.splitlines()) != 1  # \v, \f, U+0085, U+2028 ... break lines too
+        ):
             raise MalformedError("pact.bad_unit", f"unit of {self.metric} must be short text")
         if not isinstance(self.dimension, str) or not _TOKEN.fullmatch(self.dimension):
             raise MalformedError(
@@ -108,9 +113,9 @@ class Obligation:
                 + ", ".join(DIMENSIONS),
             )
         n = self.min_sample_size
-        if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
+        if n is not None and (isinstance(n, bool) or not isinstance(n, int) or not 0 < n < 2**53):
             raise MalformedError(
-                "pact.bad_sample_size", "min_sample_size must be a positive integer"
+                "pact.bad_sample_size", "min_sample_size must be an integer in 1 .. 2^53 - 1"
             )
         if self.description is not None and (
             not isinstance(self.description, str) or len(self.description) > 2000
@@ -187,8 +192,9 @@ class Pact:
             out["title"] = self.title
         return out
 
-    @property
+    @functools.cached_property
     def digest(self) -> Digest:
+        """Computed once per pact: the pact is immutable."""
         return hash_bytes(canonicalize(self.to_json()))
 
 
