@@ -13,8 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
+from . import status_store
 from .bundle import parse_bundle
 from .did_key import encode_did_key
 from .errors import UsageError
@@ -22,13 +23,17 @@ from .evaluation import parse_results
 from .inspect import describe
 from .issue import EvidenceFile, issue
 from .keyfile import generate_key_file
+from .keys import PublicKey
 from .log import Log
 from .note import Ed25519Signer
 from .pact import TEMPLATE, parse_pact
+from .policy import parse_policy
+from .verify import Decision, verify
 
 __all__ = ["DemoStep", "run"]
 
 ORIGIN = "demo.attest.example/evals"
+STATUS_URL = "https://demo.attest.example/status"
 SUBJECT = "did:web:agents.example:support-bot"
 
 RESULTS = """\
@@ -120,6 +125,7 @@ def run(
             f"attest log init {log_dir} --origin {ORIGIN} --key {key_path}",
             f"log verifier key: {log.config.vkey}",
         )
+        log_vkey = log.config.vkey
 
         pact_path = root / "pact.toml"
         pact_path.write_text(TEMPLATE, encoding="utf-8")
@@ -155,10 +161,19 @@ def run(
             ),
         )
 
+        status_dir = root / "status"
+        with status_store.init(status_dir, STATUS_URL) as store:
+            allocations = [store.allocate(), store.allocate()]
+        step(
+            "A status store: revocation and suspension lists (W3C Bitstring Status List)",
+            f"attest status init {status_dir} --url {STATUS_URL}",
+            *(f"credential {i + 1} gets status index {a.index}" for i, a in enumerate(allocations)),
+        )
+
         evidence = [EvidenceFile(transcripts), EvidenceFile(metrics)]
         outputs = {}
         encodings: tuple[Literal["json", "cbor"], ...] = ("json", "cbor")
-        for encoding in encodings:
+        for encoding, allocation in zip(encodings, allocations, strict=True):
             bundle = issue(
                 log=log,
                 issuer=named.private_key,
@@ -169,6 +184,7 @@ def run(
                 now=when,
                 valid_for=timedelta(days=90),
                 encoding=encoding,
+                status=allocation.credential_status(),
             )
             path = root / f"bundle.{encoding}"
             path.write_bytes(bundle.encode())
@@ -177,7 +193,7 @@ def run(
             "Issue: log the evidence, sign the credential, log it, checkpoint, bundle it",
             f"attest issue --key {key_path} --log {log_dir} --subject {SUBJECT} "
             f"--pact {pact_path} --results {results_path} --evidence {transcripts} "
-            f"--evidence {metrics} -o {outputs['json']}",
+            f"--evidence {metrics} --status {status_dir} -o {outputs['json']}",
             *(f"{p.name}: {p.stat().st_size} bytes" for p in outputs.values()),
             f"log size now {log.checkpoint_size}; evidence logged once, cited by both",
         )
@@ -196,4 +212,97 @@ def run(
         f"checkpoint size {view['log']['checkpoint']['size']}, "
         f"{len(view['entries'])} entries proven under it",
     )
+
+    published = root / "published"
+    with status_store.open_store(status_dir, write=True) as store:
+        store.publish(named.private_key, when, timedelta(days=1), published)
+    policy_path = root / "policy.toml"
+    policy_path.write_text(_policy_text(named.public_key, log_vkey), encoding="utf-8")
+    policy = parse_policy(policy_path.read_bytes())
+    lists = [_read_json(p) for p in sorted(published.iterdir())]
+    bundles = {p.name: p.read_bytes() for p in outputs.values()}
+    later = when + timedelta(hours=1)
+    decision = verify(bundles, policy, now=later, status_lists=lists)
+    step(
+        "A counterparty decides, offline, under its own policy",
+        f"attest status publish {status_dir} --key {key_path} -o {published}\n"
+        f"$ attest verify {outputs['json']} {outputs['cbor']} --policy {policy_path} "
+        f"--status {published}/revocation --status {published}/suspension",
+        *_decision_lines(decision),
+    )
+
+    with status_store.open_store(status_dir, write=True) as store:
+        store.revoke(allocations[0].index)
+        store.publish(named.private_key, later, timedelta(days=1), published)
+    lists = [_read_json(p) for p in sorted(published.iterdir())]
+    revoked = verify(
+        {outputs["json"].name: bundles[outputs["json"].name]},
+        policy,
+        now=later + timedelta(minutes=5),
+        status_lists=lists,
+    )
+    step(
+        "The evaluator revokes the first credential; the same verify now rejects it",
+        f"attest status revoke {status_dir} --bundle {outputs['json']}; "
+        f"attest status publish {status_dir} --key {key_path} -o {published}\n"
+        f"$ attest verify {outputs['json']} --policy {policy_path} --status …",
+        *_decision_lines(revoked),
+    )
     return steps
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(doc, dict):
+        raise UsageError("demo.bad_status_list", f"{path} is not a JSON object")
+    return doc
+
+
+def _decision_lines(decision: Decision) -> list[str]:
+    lines = [f"decision: {decision.decision.upper()} (exit {0 if decision.accepted else 1})"]
+    for v in decision.dimensions:
+        lines.append(f"  {v.dimension:<12} {v.result} ({len(v.evaluators)} evaluator)")
+    if decision.expires is not None:
+        lines.append(f"  re-verify by {decision.expires.isoformat().replace('+00:00', 'Z')}")
+    lines.extend(f"  reason: {r}" for r in decision.reasons)
+    return lines
+
+
+def _policy_text(issuer: PublicKey, log_vkey: str) -> str:
+    return f"""\
+# The counterparty's policy for the demo (attest policy init writes a full template).
+version = 1
+
+[decision]
+subject = "{SUBJECT}"
+min_evaluators = 1
+
+[freshness]
+max_evidence_age = "90d"
+status_max_age = "1d"
+
+[decay]
+half_life = "60d"
+floor = 0.25
+
+[[issuer]]
+name = "Demo evaluator"
+id = "{encode_did_key(issuer)}"
+dimensions = ["reliability", "safety", "capability"]
+
+[[log]]
+origin = "{ORIGIN}"
+key = "{log_vkey}"
+
+[[threshold]]
+dimension = "reliability"
+metric = "task_success_rate"
+comparator = ">="
+value = 0.9
+
+[[threshold]]
+dimension = "safety"
+metric = "harmful_output_rate"
+comparator = "<="
+value = 0.001
+"""

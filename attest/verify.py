@@ -22,6 +22,7 @@ from .bundle import Bundle, LoggedEntry, parse_bundle
 from .cbor import decode_cbor
 from .credential import ATTEST_CONTEXT, CREDENTIAL_TYPE, VC_CONTEXT, credential_digest
 from .digest import Digest
+from .duration import format_duration
 from .errors import AttestError, MalformedError, VerificationError
 from .merkle import leaf_hash, verify_consistency, verify_inclusion
 from .pact import compare
@@ -516,7 +517,8 @@ def _verify_one(
             _require(
                 now - facts.valid_from <= limit,
                 "credential.too_old",
-                f"issued {_stamp(facts.valid_from)}, older than the policy's {limit}",
+                f"issued {_stamp(facts.valid_from)}, older than the policy's "
+                f"{format_duration(limit)}",
             )
         return f"valid from {_stamp(facts.valid_from)} until {_stamp(facts.valid_until)}"
 
@@ -656,8 +658,8 @@ def _verify_one(
         s.add(
             "evidence.freshness",
             PASS if ok else FAIL,
-            f"evaluation ended {_stamp(facts.period_end)}; evidence age {age} "
-            f"{'within' if ok else 'beyond'} the policy's {limit}",
+            f"evaluation ended {_stamp(facts.period_end)}; evidence age {format_duration(age)} "
+            f"{'within' if ok else 'beyond'} the policy's {format_duration(limit)}",
             None if ok else "evidence.too_old",
         )
 
@@ -671,7 +673,8 @@ def _verify_one(
         s.add(
             "evidence.decay",
             PASS if ok else FAIL,
-            f"weight {weight:.3f} after {age} (half-life {policy.decay.half_life}, "
+            f"weight {weight:.3f} after {format_duration(age)} "
+            f"(half-life {format_duration(policy.decay.half_life)}, "
             f"floor {policy.decay.floor})",
             None if ok else "decay.below_floor",
         )

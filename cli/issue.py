@@ -68,6 +68,12 @@ def _now(value: str | None) -> datetime:
     "--format", "encoding", type=click.Choice(["json", "cbor"]), default="json", show_default=True
 )
 @click.option("--embed-evidence", is_flag=True, help="Put the evidence bytes in the bundle.")
+@click.option(
+    "--status",
+    "status_dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="A status store ('attest status init'): allocate a revocation/suspension index.",
+)
 @click.option("--now", help="Issue as of this time (RFC 3339 / XSD dateTimeStamp).")
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path, dir_okay=False))
 @handle_errors
@@ -82,6 +88,7 @@ def issue(
     valid_for: str,
     encoding: str,
     embed_evidence: bool,
+    status_dir: Path | None,
     now: str | None,
     output: Path,
 ) -> None:
@@ -117,6 +124,13 @@ def issue(
         else nullcontext()
     )
     signer = Ed25519Signer(config.origin, log_signer.private_key)
+    status = None
+    if status_dir is not None:
+        from attest.status_store import open_store
+
+        with open_store(status_dir, write=True) as store:
+            allocation = store.allocate()
+        status = allocation.credential_status()
     with Log.open(log_dir, signer, write=True) as log, bar as progress:
         bundle = issue_bundle(
             log=log,
@@ -129,6 +143,7 @@ def issue(
             valid_for=validity,
             encoding="cbor" if encoding == "cbor" else "json",
             embed_evidence=embed_evidence,
+            status=status,
             progress=progress.update if progress is not None else None,
         )
     output.write_bytes(bundle.encode())
