@@ -11,6 +11,7 @@ from .issue import inspect, issue
 from .key import key
 from .log import log
 from .pact import pact
+from .status import status
 from .verify import policy, verify
 
 
@@ -26,6 +27,7 @@ cli.add_command(pact)
 cli.add_command(issue)
 cli.add_command(inspect)
 cli.add_command(demo)
+cli.add_command(status)
 cli.add_command(verify)
 cli.add_command(policy)
 
