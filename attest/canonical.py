@@ -1,8 +1,8 @@
 """Canonical JSON: RFC 8785 (JCS) bytes of a JSON value, and a strict reader for hostile JSON.
 
 A signature over JSON is a signature over bytes, so both sides must turn the same value into
-the same bytes. :func:`canonicalize` does that with RFC 8785 (the ``rfc8785`` package): no
-whitespace, members sorted by their UTF-16 code units, ECMAScript number formatting.
+the same bytes. :func:`canonicalize` does that with RFC 8785: no whitespace, members sorted
+by their UTF-16 code units, ECMAScript number formatting.
 
 :func:`parse_json` reads untrusted bytes and accepts only what JCS reproduces faithfully: UTF-8
 text (RFC 8259 §8.1) with no byte order mark, no duplicate member names (RFC 8259 §4 leaves them
@@ -21,8 +21,6 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Final, NoReturn, TypeAlias
 
-import rfc8785
-
 from .errors import LimitExceededError, MalformedError
 
 __all__ = [
@@ -32,6 +30,7 @@ __all__ = [
     "JsonInput",
     "JsonValue",
     "canonicalize",
+    "es6_number",
     "json_copy",
     "parse_json",
 ]
@@ -56,6 +55,7 @@ MAX_SAFE_INTEGER: Final = 2**53 - 1
 
 _MAX_SAFE_DIGITS: Final = len(str(MAX_SAFE_INTEGER))
 _SURROGATE: Final = re.compile("[\ud800-\udfff]")
+_ESCAPED_SURROGATE: Final = re.compile(r"\\u[dD][89a-fA-F]")
 _STRING: Final = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKET: Final = re.compile(r"[^\[\]{}]+")
 _DEPTH_STEP: Final = {"[": 1, "{": 1, "]": -1, "}": -1}
@@ -64,15 +64,111 @@ _DEPTH_STEP: Final = {"[": 1, "{": 1, "]": -1, "}": -1}
 def canonicalize(value: JsonInput, *, max_depth: int = MAX_DEPTH) -> bytes:
     """The RFC 8785 canonical UTF-8 bytes of ``value``.
 
+    One pass that checks and writes: strings through the standard library's C escaper (the
+    same escapes RFC 8785 §3.2.2.2 requires), members sorted by their UTF-16 code units
+    (§3.2.3), numbers in ECMAScript form (§3.2.2.3). The ``rfc8785`` package is the reference
+    it is tested against (every cyberphone vector, the ES6 number file, property tests).
+
     Raises :class:`MalformedError` for what JSON cannot carry exactly (non-string keys, NaN,
     infinities, integers beyond ±(2^53 - 1), lone surrogates, other Python types) and
     :class:`LimitExceededError` past ``max_depth``.
     """
-    plain = json_copy(value, max_depth=max_depth)
+    parts: list[str] = []
+    _write(value, parts, 0, max_depth)
     try:
-        return rfc8785.dumps(plain)
-    except rfc8785.CanonicalizationError as exc:  # json_copy already rules these out
-        raise MalformedError("json.not_canonicalizable", str(exc)) from exc
+        return "".join(parts).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise MalformedError(
+            "json.lone_surrogate", "a string holds an unpaired UTF-16 surrogate"
+        ) from exc
+
+
+_escape = json.encoder.encode_basestring
+
+
+def _utf16(key: tuple[str, object]) -> bytes:
+    return key[0].encode("utf-16-be", "surrogatepass")
+
+
+def _write(value: object, out: list[str], depth: int, max_depth: int) -> None:
+    if isinstance(value, str):
+        out.append(_escape(value))
+    elif value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif isinstance(value, int):
+        if abs(value) > MAX_SAFE_INTEGER:
+            _int_out_of_range("$")
+        out.append(str(int(value)))
+    elif isinstance(value, float):
+        out.append(es6_number(value))
+    elif isinstance(value, Mapping):
+        if depth >= max_depth:
+            _too_deep(max_depth)
+        items = list(value.items())
+        for key, _ in items:
+            if not isinstance(key, str):
+                raise MalformedError(
+                    "json.non_string_key", f"object member name {key!r} is not a string"
+                )
+        items.sort(key=_utf16)
+        out.append("{")
+        first = True
+        for key, item in items:
+            if not first:
+                out.append(",")
+            first = False
+            out.append(_escape(key))
+            out.append(":")
+            _write(item, out, depth + 1, max_depth)
+        out.append("}")
+    elif isinstance(value, Sequence) and not isinstance(value, bytes | bytearray):
+        if depth >= max_depth:
+            _too_deep(max_depth)
+        out.append("[")
+        for i, item in enumerate(value):
+            if i:
+                out.append(",")
+            _write(item, out, depth + 1, max_depth)
+        out.append("]")
+    else:
+        raise MalformedError(
+            "json.unsupported_type", f"a {type(value).__name__} is not a JSON value"
+        )
+
+
+def es6_number(x: float) -> str:
+    """ECMAScript Number::toString of a finite double (ECMA-262 §6.1.6.1.20), which RFC 8785
+    §3.2.2.3 requires: the shortest digits that round-trip, placed as ECMAScript places them."""
+    if not math.isfinite(x):
+        raise MalformedError("json.non_finite", f"{x} is not a JSON number")
+    if x == 0:
+        return "0"
+    sign = "-" if x < 0 else ""
+    text = repr(abs(x))  # shortest round-trip digits (David Gay), as ECMAScript picks them
+    mantissa, _, exp = text.partition("e")
+    whole, _, frac = mantissa.partition(".")
+    all_digits = whole + frac
+    digits = all_digits.lstrip("0")
+    leading_zeros = len(all_digits) - len(digits)
+    # n: where the decimal point sits, value = 0.<digits> * 10^n (ECMA-262's n).
+    n = len(whole) - leading_zeros + (int(exp) if exp else 0)
+    digits = digits.rstrip("0") or "0"
+    k = len(digits)
+    if k <= n <= 21:
+        return sign + digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return sign + digits[:n] + "." + digits[n:]
+    if -6 < n <= 0:
+        return sign + "0." + "0" * (-n) + digits
+    e = n - 1
+    exponent = ("+" if e >= 0 else "-") + str(abs(e))
+    if k == 1:
+        return sign + digits + "e" + exponent
+    return sign + digits[0] + "." + digits[1:] + "e" + exponent
 
 
 def json_copy(value: JsonInput, *, max_depth: int = MAX_DEPTH) -> JsonValue:
@@ -148,7 +244,8 @@ def parse_json(data: bytes, *, max_size: int = MAX_SIZE, max_depth: int = MAX_DE
         ) from exc
     except RecursionError as exc:  # unreachable after _check_depth; kept as a backstop
         raise LimitExceededError("json.too_deep", "JSON nesting too deep") from exc
-    _check_strings(value, "$")
+    if _ESCAPED_SURROGATE.search(text):  # only \\uD800-style escapes can make one
+        _check_strings(value, "$")
     return value
 
 

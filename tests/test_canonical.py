@@ -11,6 +11,7 @@ from types import MappingProxyType
 from typing import Any
 
 import pytest
+import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -310,3 +311,27 @@ def test_output_files_have_no_trailing_newline() -> None:
     """Compare bytes, not text: the canonical outputs end at the last byte of the JSON."""
     for name in CASES:
         assert not vectors.load_bytes(f"jcs/testdata/output/{name}.json").endswith(b"\n")
+
+
+# --- an independent implementation agrees ---------------------------------------------------------
+
+_keys = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=6)
+_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-MAX_SAFE_INTEGER, max_value=MAX_SAFE_INTEGER)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=10)
+)
+_json = st.recursive(
+    _scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_keys, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=500)
+@given(_json)
+def test_matches_rfc8785_package(value: Any) -> None:
+    """The rfc8785 package (Trail of Bits) is the reference the fast writer must equal."""
+    assert canonicalize(value) == rfc8785.dumps(value)
