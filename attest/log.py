@@ -55,7 +55,7 @@ from .tiles import (
 )
 from .tlog_proof import TlogProof
 
-__all__ = ["LOG_FORMAT", "AuditReport", "Log", "LogConfig", "read_config"]
+__all__ = ["LOG_FORMAT", "AuditReport", "Log", "LogConfig", "read_config", "read_tile_at"]
 
 LOG_FORMAT = "attest-log/v1"
 CONFIG_FILE = "log.json"
@@ -286,38 +286,10 @@ class Log:
     def _tile_path(self, ref: TileRef) -> Path:
         return self.root / ref.path
 
-    def _current_width(self, level: int, index: int) -> int:
-        """Width of tile ``level/index`` in the latest checkpoint's tree (0 if absent)."""
-        size = self._checkpoint.size
-        shift = TILE_HEIGHT * (max(level, 0) + 1)
-        if index < size >> shift:
-            return TILE_WIDTH
-        if index == size >> shift:
-            return (size >> (shift - TILE_HEIGHT)) % TILE_WIDTH
-        return 0
-
     def read_tile(self, level: int, index: int, width: int) -> bytes:
-        """The first ``width`` hashes (or entries) of tile ``level/index``.
-
-        Read from the tile as the latest checkpoint has it (every older tree's tile is a
-        prefix of it), falling back to the full tile when a partial one was pruned.
-        """
-        current = self._current_width(level, index)
-        if not 0 < width <= current:
-            raise FileNotFoundError(TileRef(level, index, width).path)
-        ref = TileRef(level, index, current)
-        try:
-            data = self._tile_path(ref).read_bytes()
-        except FileNotFoundError:
-            if ref.full:
-                raise
-            data = self._tile_path(ref.with_width(TILE_WIDTH)).read_bytes()
-            current = TILE_WIDTH
-        if width == current:
-            return data
-        if level == ENTRIES_LEVEL:
-            return encode_bundle(decode_bundle(data, current)[:width])
-        return data[: 32 * width]
+        """The first ``width`` hashes (or entries) of tile ``level/index``, as the latest
+        checkpoint has it (see :func:`read_tile_at`)."""
+        return read_tile_at(self.root, self._checkpoint.size, level, index, width)
 
     def _reader(self, size: int) -> TileHashReader:
         return TileHashReader(size, self._fetch, self._tile_cache)
@@ -699,6 +671,44 @@ class Log:
                 index = tile * TILE_WIDTH + i
                 if index >= start:
                     yield index, e
+
+
+def _tile_width(size: int, level: int, index: int) -> int:
+    """Width of tile ``level/index`` in a tree of ``size`` leaves (0 if it has none)."""
+    shift = TILE_HEIGHT * (max(level, 0) + 1)
+    if index < size >> shift:
+        return TILE_WIDTH
+    if index == size >> shift:
+        return (size >> (shift - TILE_HEIGHT)) % TILE_WIDTH
+    return 0
+
+
+def read_tile_at(root: Path, size: int, level: int, index: int, width: int) -> bytes:
+    """The first ``width`` hashes (or entries) of tile ``level/index`` of the log at ``root``,
+    whose latest published checkpoint has ``size`` entries.
+
+    Read from the tile as that checkpoint has it (every older tree's tile is a prefix of it),
+    falling back to the full tile when a partial one was pruned. Needs no lock: every file a
+    published checkpoint covers is complete and never changes, so a reader in another thread
+    or process may call this with any size it saw published. Raises ``FileNotFoundError`` for
+    a tile the tree of ``size`` does not have.
+    """
+    current = _tile_width(size, level, index)
+    if not 0 < width <= current:
+        raise FileNotFoundError(TileRef(level, index, width).path)
+    ref = TileRef(level, index, current)
+    try:
+        data = (root / ref.path).read_bytes()
+    except FileNotFoundError:
+        if ref.full:
+            raise
+        data = (root / ref.with_width(TILE_WIDTH).path).read_bytes()
+        current = TILE_WIDTH
+    if width == current:
+        return data
+    if level == ENTRIES_LEVEL:
+        return encode_bundle(decode_bundle(data, current)[:width])
+    return data[: 32 * width]
 
 
 def read_config(root: str | os.PathLike[str]) -> LogConfig:
