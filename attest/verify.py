@@ -588,10 +588,6 @@ def _verify_one(
         )
 
     def credential_included() -> str:
-        if signed is None:
-            raise VerificationError(
-                "inclusion.no_checkpoint", "no verified checkpoint to prove under"
-            )
         e = cred_entry.decoded
         _require(
             e.kind == "credential" and e.digest == credential_digest(bundle.credential),
@@ -601,14 +597,16 @@ def _verify_one(
         include(cred_entry)
         return f"credential logged at index {cred_entry.index}"
 
-    s.run("inclusion.credential", credential_included)
+    # Without a verified checkpoint there is nothing to prove under; that failure is
+    # checkpoint.signature's, so these steps do not apply (and do not fail a second time).
+    no_checkpoint = "no verified checkpoint to prove under"
+    if signed is None:
+        s.add("inclusion.credential", NOT_APPLICABLE, no_checkpoint)
+    else:
+        s.run("inclusion.credential", credential_included)
 
     # inclusion.evidence
     def evidence_included() -> str:
-        if signed is None:
-            raise VerificationError(
-                "inclusion.no_checkpoint", "no verified checkpoint to prove under"
-            )
         by_index = {e.index: e for e in bundle.evidence_entries}
         for i, ref in enumerate(facts.evidence):
             index, origin = ref.get("logIndex"), ref.get("logOrigin")
@@ -637,7 +635,9 @@ def _verify_one(
             return "the credential cites no evidence"
         return f"{len(facts.evidence)} evidence item(s) logged and proven"
 
-    if facts.evidence or bundle.evidence_entries:
+    if signed is None:
+        s.add("inclusion.evidence", NOT_APPLICABLE, no_checkpoint)
+    elif facts.evidence or bundle.evidence_entries:
         s.run("inclusion.evidence", evidence_included)
     else:
         s.add("inclusion.evidence", NOT_APPLICABLE, "the credential cites no evidence")
@@ -718,7 +718,8 @@ def _verify_one(
     # policy.thresholds
     s.checks.append(_thresholds(policy, facts, trusted))
 
-    expires = _bundle_expiry(policy, facts, status_lists)
+    carried = [bundle.status_list] if bundle.status_list is not None else []
+    expires = _bundle_expiry(policy, facts, [*status_lists, *carried])
     report = BundleReport(
         name,
         tuple(s.checks),
@@ -860,7 +861,7 @@ def _status(
         try:
             entry = StatusEntry.from_json(raw)
         except AttestError as exc:
-            return Check(step, FAIL, exc.code, exc.message)
+            return Check(step, FAIL, exc.code, exc.message, isinstance(exc, MalformedError))
         doc = _find_status(raw, available)
         if doc is None:
             msg = f"no status list {entry.list_url} to check ({entry.purpose})"
@@ -878,7 +879,7 @@ def _status(
                 clock_skew=policy.freshness.clock_skew,
             )
         except AttestError as exc:
-            return Check(step, FAIL, exc.code, exc.message)
+            return Check(step, FAIL, exc.code, exc.message, isinstance(exc, MalformedError))
         if r.set:
             code = "status.revoked" if entry.purpose == "revocation" else "status.suspended"
             return Check(step, FAIL, code, f"the credential is {code.split('.')[1]}")
@@ -1015,7 +1016,10 @@ def _decide(
                 "measured": [
                     r.facts.measurements[t.metric].value
                     for r in counted
-                    if r.facts and t.metric in r.facts.measurements
+                    if r.facts
+                    and r.issuer
+                    and d in r.issuer.dimensions
+                    and t.metric in r.facts.measurements
                 ],
             }
         ok = len(attesting) >= k
