@@ -198,6 +198,8 @@ def parse_bundle(data: bytes) -> Bundle:
         cbor = True
     if not isinstance(doc, Mapping):
         raise MalformedError("bundle.not_an_object", "a bundle is a JSON object or CBOR map")
+    if missing := {"mediaType", "version"} - set(doc):
+        raise MalformedError("bundle.missing_field", f"the bundle lacks {sorted(missing)}")
     media = doc.get("mediaType")
     expected = CBOR_MEDIA_TYPE if cbor else JSON_MEDIA_TYPE
     if media != expected:
@@ -205,7 +207,7 @@ def parse_bundle(data: bytes) -> Bundle:
             "bundle.bad_media_type", f"mediaType must be {expected!r}, not {str(media)[:80]!r}"
         )
     version = doc.get("version")
-    if version != BUNDLE_VERSION or isinstance(version, bool):
+    if type(version) is not int or version != BUNDLE_VERSION:
         raise MalformedError(
             "bundle.unknown_version",
             f"bundle version {str(version)[:20]!r} is not supported (this reader knows "
@@ -215,7 +217,8 @@ def parse_bundle(data: bytes) -> Bundle:
     if missing := _REQUIRED - keys:
         raise MalformedError("bundle.missing_field", f"the bundle lacks {sorted(missing)}")
     if unknown := keys - _TOP_KEYS:
-        raise MalformedError("bundle.unknown_field", f"unknown bundle fields {sorted(unknown)}")
+        shown = sorted(repr(k)[:40] for k in unknown)  # CBOR map keys need not be text
+        raise MalformedError("bundle.unknown_field", f"unknown bundle fields {shown}")
 
     credential: Any = doc["credential"]
     if cbor:
@@ -269,6 +272,6 @@ def parse_bundle(data: bytes) -> Bundle:
         evidence[digest] = payload
 
     status = doc.get("statusList")
-    if status is not None and not isinstance(status, Mapping):
+    if "statusList" in doc and not isinstance(status, Mapping):
         raise MalformedError("bundle.bad_field", "statusList must be an object")
     return Bundle(credential, origin, vkey, tuple(entries), evidence, status)

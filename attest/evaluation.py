@@ -159,7 +159,10 @@ def _time(value: object, what: str) -> datetime:
             raise MalformedError("results.bad_time", f"{what} needs a time zone")
         return parse_datetime_stamp(format_datetime_stamp(value))
     if isinstance(value, str):
-        return parse_datetime_stamp(value)
+        try:
+            return parse_datetime_stamp(value)
+        except MalformedError as exc:
+            raise MalformedError("results.bad_time", f"{what}: {exc.message}") from exc
     raise MalformedError("results.bad_time", f"{what} must be a date-time with a time zone")
 
 
@@ -173,8 +176,12 @@ def _results_from(doc: Mapping[str, Any]) -> Results:
         raise LimitExceededError("results.too_many", f"at most {MAX_MEASUREMENTS} measurements")
     measurements: list[Measurement] = []
     for i, item in enumerate(raw):
-        if not isinstance(item, Mapping) or set(item) - _METRIC_KEYS:
-            raise MalformedError("results.bad_metric", f"metric {i} has unknown fields")
+        if not isinstance(item, Mapping):
+            raise MalformedError("results.bad_metric", f"metric {i} is not a table")
+        if unknown := set(item) - _METRIC_KEYS:
+            raise MalformedError(
+                "results.unknown_field", f"unknown fields {sorted(unknown)} in metric {i}"
+            )
         name = item.get("name", item.get("metric"))
         if "value" not in item or "unit" not in item or name is None:
             raise MalformedError("results.missing_field", f"metric {i} needs name, value, unit")

@@ -41,6 +41,8 @@ def _plain(value: Any) -> Any:
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
+    if isinstance(value, bytes):  # JSON values only (specs/credential.md §3)
+        raise MalformedError("inspect.bad_cose", "the COSE payload holds a byte string")
     return value
 
 
@@ -49,6 +51,8 @@ def describe(bundle: Bundle) -> dict[str, Any]:
     doc = credential_document(bundle)
     subject = doc.get("credentialSubject", {})
     evaluation = subject.get("evaluation", {}) if isinstance(subject, Mapping) else {}
+    if not isinstance(evaluation, Mapping):  # an unverified view shows what it can
+        evaluation = {}
     cp = parse_checkpoint(parse_note(bundle.checkpoint).text)
     return {
         "verified": False,

@@ -169,6 +169,15 @@ def inspect(bundle_file: Path, as_json: bool) -> None:
     _render(view)
 
 
+def _obj(value: Any) -> dict[str, Any]:
+    """The view shows unverified claims: anything not of the expected shape shows as absent."""
+    return value if isinstance(value, dict) else {}
+
+
+def _objs(value: Any) -> list[dict[str, Any]]:
+    return [_obj(v) for v in value] if isinstance(value, list) else []
+
+
 def _render(view: dict[str, Any]) -> None:
     cred = view["credential"]
     echo = click.echo
@@ -177,20 +186,20 @@ def _render(view: dict[str, Any]) -> None:
     echo(f"issuer       {cred['issuer']}")
     echo(f"subject      {cred['subject']}")
     echo(f"valid        {cred['validFrom']} .. {cred['validUntil'] or 'no expiry'}")
-    pact = cred["pact"] or {}
+    pact = _obj(cred["pact"])
     echo(f"pact         {pact.get('id')} v{pact.get('version')} ({pact.get('digest')})")
     echo(f"method       {cred['method']}")
-    period = cred["evaluationPeriod"] or {}
+    period = _obj(cred["evaluationPeriod"])
     echo(f"period       {period.get('start')} .. {period.get('end')}")
     echo(f"verdict      {cred['verdict']}")
     echo("obligations")
-    for o in cred["outcomes"]:
+    for o in _objs(cred["outcomes"]):
         echo(
-            f"  {o.get('outcome', '?'):<8} [{o.get('dimension')}] {o.get('metric')} "
+            f"  {o.get('outcome', '?')!s:<8} [{o.get('dimension')}] {o.get('metric')} "
             f"{o.get('comparator')} {o.get('threshold')} {o.get('unit')}"
         )
     echo("measurements")
-    for m in cred["measurements"]:
+    for m in _objs(cred["measurements"]):
         n = f" (n={m['sampleSize']})" if "sampleSize" in m else ""
         echo(f"  {m.get('metric')} = {m.get('value')} {m.get('unit')}{n}")
     cp = view["log"]["checkpoint"]
