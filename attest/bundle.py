@@ -12,13 +12,12 @@ are rejected, never guessed at. Signatures and proofs are the verifier's job.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import b64
 from .canonical import parse_json
 from .cbor import decode_cbor, encode_deterministic
 from .digest import Digest
@@ -162,19 +161,13 @@ class Bundle:
 
 
 def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
+    return b64.encode(data)
 
 
 def _unb64(value: object, what: str) -> bytes:
     if not isinstance(value, str):
         raise MalformedError("bundle.bad_field", f"{what} must be a base64 string")
-    try:
-        raw = base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise MalformedError("bundle.bad_base64", f"{what} is not base64") from exc
-    if _b64(raw) != value:
-        raise MalformedError("bundle.bad_base64", f"{what} is not canonical base64")
-    return raw
+    return b64.decode(value, code="bundle.bad_base64", what=what)
 
 
 def _bytes(value: object, what: str) -> bytes:

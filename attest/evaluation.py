@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ._document import read_table
 from .errors import LimitExceededError, MalformedError
 from .pact import Obligation, Pact
 from .xsd_datetime import format_datetime_stamp, parse_datetime_stamp
@@ -199,25 +199,4 @@ def _results_from(doc: Mapping[str, Any]) -> Results:
 
 def parse_results(data: bytes, *, format: str | None = None) -> Results:
     """Parse evaluation results from TOML or JSON (see specs/pact.md §3)."""
-    from .canonical import parse_json
-
-    if len(data) > MAX_RESULTS_SIZE:
-        raise LimitExceededError("results.too_large", "a results file is at most 1 MiB")
-    if format is None:
-        format = "json" if data.lstrip()[:1] == b"{" else "toml"
-    if format == "json":
-        doc = parse_json(data)
-    elif format == "toml":
-        try:
-            doc = tomllib.loads(data.decode("utf-8"))
-        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise MalformedError("results.bad_toml", f"not valid TOML: {exc}") from exc
-    else:
-        raise MalformedError("results.bad_format", f"unknown results format {format!r}")
-    if not isinstance(doc, Mapping):
-        raise MalformedError("results.not_a_table", "results are a table / JSON object")
-    return _results_from(doc)
-
-
-def measurements_of(evaluation: Evaluation) -> Sequence[Measurement]:
-    return evaluation.results.measurements
+    return _results_from(read_table(data, what="results", max_size=MAX_RESULTS_SIZE, format=format))

@@ -12,7 +12,6 @@ provides Ed25519 (signature type 0x01). ``attest.cosignature`` adds cosignature/
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import re
@@ -20,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from . import b64
 from .errors import LimitExceededError, MalformedError, UsageError, VerificationError
 from .keys import PUBLIC_KEY_SIZE, SEED_SIZE, PrivateKey, PublicKey
 
@@ -113,15 +113,12 @@ def _b64decode(value: str) -> bytes | None:
 
 
 def _b64encode(value: bytes) -> str:
-    return base64.b64encode(value).decode("ascii")
+    return b64.encode(value)
 
 
 def _b64decode_canonical(value: str) -> bytes | None:
     """Base64 that is also the one encoding of its bytes (zero pad bits), or None."""
-    raw = _b64decode(value)
-    if raw is None or _b64encode(raw) != value:
-        return None
-    return raw
+    return b64.decode_canonical(value)
 
 
 # --- verifier keys ---------------------------------------------------------------------------

@@ -14,11 +14,11 @@ import functools
 import json
 import math
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ._document import read_table
 from .canonical import canonicalize
 from .digest import Digest, hash_bytes
 from .errors import LimitExceededError, MalformedError
@@ -249,24 +249,7 @@ def _from_mapping(doc: Mapping[str, Any]) -> Pact:
 def parse_pact(data: bytes, *, format: str | None = None) -> Pact:
     """Parse a pact from TOML or JSON bytes (``format`` ``"toml"`` / ``"json"``; by default
     JSON when the first non-blank byte is ``{``)."""
-    from .canonical import parse_json
-
-    if len(data) > MAX_PACT_SIZE:
-        raise LimitExceededError("pact.too_large", f"a pact file is at most {MAX_PACT_SIZE} bytes")
-    if format is None:
-        format = "json" if data.lstrip()[:1] == b"{" else "toml"
-    if format == "json":
-        doc = parse_json(data)
-    elif format == "toml":
-        try:
-            doc = tomllib.loads(data.decode("utf-8"))
-        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise MalformedError("pact.bad_toml", f"the pact is not valid TOML: {exc}") from exc
-    else:
-        raise MalformedError("pact.bad_format", f"unknown pact format {format!r}")
-    if not isinstance(doc, Mapping):
-        raise MalformedError("pact.not_a_table", "a pact is a table / JSON object")
-    return _from_mapping(doc)
+    return _from_mapping(read_table(data, what="pact", max_size=MAX_PACT_SIZE, format=format))
 
 
 def pact_json(pact: Pact) -> str:

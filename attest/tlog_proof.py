@@ -8,12 +8,11 @@ with nothing but the log's public key (specs/log.md §6).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from . import b64
 from . import checkpoint as _checkpoint
 from . import note as _note
 from .errors import LimitExceededError, MalformedError
@@ -31,7 +30,7 @@ _HASH = re.compile(r"[A-Za-z0-9+/]{43}=")
 
 
 def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
+    return b64.encode(data)
 
 
 @dataclass(frozen=True)
@@ -106,13 +105,7 @@ def parse_tlog_proof(data: bytes) -> TlogProof:
 
 
 def _decode(value: str, what: str) -> bytes:
-    try:
-        raw = base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise MalformedError("tlog_proof.bad_base64", f"{what} is not base64") from exc
-    if _b64(raw) != value:
-        raise MalformedError("tlog_proof.bad_base64", f"{what} is not canonical base64")
-    return raw
+    return b64.decode(value, code="tlog_proof.bad_base64", what=what)
 
 
 def verify_tlog_proof(
