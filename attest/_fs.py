@@ -8,6 +8,7 @@ survives a crash. Readers therefore see either the old file or the whole new one
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -16,6 +17,7 @@ from pathlib import Path
 __all__ = [
     "TMP_SUFFIX",
     "fsync_dir",
+    "lock_exclusive",
     "remove_stale_tmp",
     "sync_all",
     "write_atomic",
@@ -135,3 +137,17 @@ def write_new_files(root: Path, files: Sequence[tuple[Path, bytes]]) -> None:
             raise OSError(err, os.strerror(err), str(root))
     finally:
         os.close(fd)
+
+
+def lock_exclusive(path: Path, *, code: str, what: str) -> int:
+    """Take the one-writer lock (``flock``, non-blocking) on ``path``; returns the descriptor
+    to close when done. A second writer gets ``UsageError(code)`` at once, never a wait."""
+    from .errors import UsageError
+
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise UsageError(code, f"another process is writing to {what}") from None
+    return fd

@@ -14,7 +14,6 @@ leaves a log that reopens to its last checkpoint plus every acknowledged entry.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import sqlite3
@@ -754,13 +753,7 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 def _lock(root: Path) -> int:
-    fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        raise UsageError("log.locked", f"another process is writing to the log at {root}") from None
-    return fd
+    return _fs.lock_exclusive(root / LOCK_FILE, code="log.locked", what=f"the log at {root}")
 
 
 @contextlib.contextmanager

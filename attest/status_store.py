@@ -21,7 +21,6 @@ clears a revocation bit. This is an edge module; the lists themselves are
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import secrets
@@ -440,12 +439,6 @@ def _corrupt(message: str) -> MalformedError:
 
 
 def _lock(root: Path) -> int:
-    fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        raise UsageError(
-            "status_store.locked", f"another process is writing to the status store at {root}"
-        ) from None
-    return fd
+    return _fs.lock_exclusive(
+        root / LOCK_FILE, code="status_store.locked", what=f"the status store at {root}"
+    )
