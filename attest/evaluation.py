@@ -169,6 +169,8 @@ def _time(value: object, what: str) -> datetime:
 def _results_from(doc: Mapping[str, Any]) -> Results:
     if unknown := set(doc) - _RESULT_KEYS:
         raise MalformedError("results.unknown_field", f"unknown fields {sorted(unknown)}")
+    if "metric" in doc and "metrics" in doc:
+        raise MalformedError("results.bad_metric", "use either metric (TOML) or metrics (JSON)")
     raw = doc.get("metrics", doc.get("metric"))
     if not isinstance(raw, list):
         raise MalformedError("results.no_measurements", "results need a list of metrics")

@@ -49,8 +49,13 @@ class EvidenceFile:
     name: str | None = None
 
 
+# Only Python's built-in table, never the machine's MIME files: the same inputs must issue
+# the same credential on every machine.
+_MIME = mimetypes.MimeTypes()
+
+
 def _media_type(f: EvidenceFile) -> str:
-    guessed = f.media_type or mimetypes.guess_type(f.path.name)[0]
+    guessed = f.media_type or _MIME.guess_type(f.path.name)[0]
     return (guessed or "application/octet-stream").lower()
 
 
@@ -63,24 +68,25 @@ def _log_evidence(
     """Log each evidence file not logged before; returns its reference and log index."""
     out: list[tuple[EvidenceRef, int]] = []
     new: list[LogEntry] = []
-    pending: dict[tuple[Digest, int], int] = {}
+    known: dict[tuple[Digest, int], tuple[int, LogEntry]] = {}
     for f in files:
         digest, size = hash_file(f.path, progress=progress)
-        name = f.name if f.name is not None else f.path.name
-        media = _media_type(f)
-        index = pending.get((digest, size))
-        if index is None:
+        found = known.get((digest, size))
+        if found is None:
             for candidate in log.find(digest):
                 entry = LogEntry.decode(log.entry(candidate))
                 if entry.kind == "evidence" and entry.size == size:
-                    index = candidate
+                    found = (candidate, entry)
                     break
-        if index is None:
-            entry = LogEntry("evidence", digest, size, media, now, name=name)
-            index = log.size + len(new)
+        if found is None:
+            name = f.name if f.name is not None else f.path.name
+            entry = LogEntry("evidence", digest, size, _media_type(f), now, name=name)
+            found = (log.size + len(new), entry)
             new.append(entry)
-            pending[(digest, size)] = index
-        ref = EvidenceRef(digest, size, media, log.origin, index, name=name)
+        known[(digest, size)] = found
+        # Cite evidence as it was logged, so the reference matches its entry.
+        index, entry = found
+        ref = EvidenceRef(digest, size, entry.media_type, log.origin, index, name=entry.name)
         out.append((ref, index))
     if new:
         log.append_many(new)
@@ -151,8 +157,19 @@ def issue_many(
     for r in requests:
         if len(r.evidence) > MAX_EVIDENCE:
             raise LimitExceededError("issue.too_much_evidence", f"at most {MAX_EVIDENCE} items")
-    # Judge first: a bad subject or a unit mismatch must not leave evidence in the log.
+    # Check everything that can fail before anything is logged: a bad subject, a unit
+    # mismatch, a validity window or evidence too large to embed must not leave orphan
+    # entries in the log.
     evaluations = [evaluate(r.subject, r.pact, r.results) for r in requests]
+    if valid_for is not None and valid_for <= timedelta(0):
+        raise UsageError("credential.bad_validity", "a credential must be valid for > 0s")
+    if embed_evidence:
+        for f in (f for r in requests for f in r.evidence):
+            if f.path.stat().st_size > MAX_EMBEDDED:
+                raise LimitExceededError(
+                    "issue.evidence_too_large_to_embed",
+                    f"{f.path.name} is over {MAX_EMBEDDED} bytes; reference it instead",
+                )
     logged_at = int(now.timestamp())
     all_files = [f for r in requests for f in r.evidence]
     all_logged = _log_evidence(log, all_files, logged_at, progress)

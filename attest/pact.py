@@ -216,8 +216,10 @@ def _from_mapping(doc: Mapping[str, Any]) -> Pact:
     if "obligation" in doc and "obligations" in doc:
         raise MalformedError("pact.bad_obligations", "use either obligation or obligations")
     raw = doc.get("obligations", doc.get("obligation"))
-    if not isinstance(raw, list):
+    if raw is None:
         raise MalformedError("pact.no_obligations", "a pact needs a list of obligations")
+    if not isinstance(raw, list):
+        raise MalformedError("pact.bad_obligations", "obligations must be a list of tables")
     if len(raw) > MAX_OBLIGATIONS:
         raise LimitExceededError(
             "pact.too_many_obligations", f"a pact has at most {MAX_OBLIGATIONS} obligations"
