@@ -8,7 +8,8 @@ exit code the command line uses:
 - :class:`MalformedError`: the input does not parse or breaks a format rule (exit 2);
 - :class:`VerificationError`: the input is well formed but a cryptographic check fails (exit 1);
 - :class:`KeyFileError`: a key file cannot be read, decrypted or written (exit 2);
-- :class:`UsageError`: the caller asked for something that cannot be done (exit 2).
+- :class:`UsageError`: the caller asked for something that cannot be done (exit 2);
+- :class:`RemoteError`: a service answered with one of these codes over HTTP (exit 2).
 
 No function in the core returns ``False`` for "invalid": it raises one of these.
 """
@@ -22,6 +23,7 @@ __all__ = [
     "KeyFileError",
     "LimitExceededError",
     "MalformedError",
+    "RemoteError",
     "UsageError",
     "VerificationError",
 ]
@@ -58,3 +60,11 @@ class KeyFileError(AttestError):
 
 class UsageError(AttestError):
     """A request that cannot be carried out as asked (wrong arguments, wrong state)."""
+
+
+class RemoteError(AttestError):
+    """An error a service answered with: its code and message, and the HTTP status."""
+
+    def __init__(self, code: str, message: str, *, status: int = 0) -> None:
+        super().__init__(code, message)
+        self.status = status
