@@ -1,0 +1,299 @@
+"""The ASGI application: the log's tlog-tiles read paths, signed submissions, verification.
+
+Routes (specs/service.md): ``GET /checkpoint``, ``GET /tile/…``, ``GET /proof/{index}``,
+``POST /add``, ``POST /verify``, ``GET /healthz``, ``GET /openapi.json``. Every error is
+``{"error": {"code", "message"}}`` with the project's code. Nothing is written without a
+verified signature by a registered submitter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import time
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ..errors import AttestError, MalformedError, UsageError
+from ..log import Log
+from ..policy import Policy
+from ..replay import ReplayGuard
+from ..submission import KEY_HEADER, SIGNATURE_HEADER, Submitter, authenticate
+from ..tiles import parse_tile_path
+from .config import ServiceConfig
+from .http import error_response, json_response, read_body
+from .openapi import openapi_document
+from .published import PublishedLog
+from .verifier import VerifyPool
+from .writer import Writer
+
+__all__ = ["CHECKPOINT_CACHE", "FULL_TILE_CACHE", "PARTIAL_TILE_CACHE", "create_app"]
+
+_log = logging.getLogger("attest.service")
+
+CHECKPOINT_CACHE = "public, max-age=5"
+FULL_TILE_CACHE = "public, max-age=31536000, immutable"
+PARTIAL_TILE_CACHE = "public, max-age=60"
+TEXT = "text/plain; charset=utf-8"
+OCTETS = "application/octet-stream"
+
+_JSON_TYPES = {"application/json", "application/vnd.attest.bundle+json"}
+_CBOR_TYPES = {"application/cbor", "application/vnd.attest.bundle+cbor"}
+_SNIFF_TYPES = {"", "application/octet-stream"}
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+class _Service:
+    """The state the routes share: the published view, the writer, the verifier."""
+
+    def __init__(
+        self,
+        log: Log,
+        policy: Policy | None,
+        submitters: Mapping[bytes, Submitter] | None,
+        config: ServiceConfig,
+        policy_path: Path | None,
+    ) -> None:
+        self.log = log
+        self.config = config
+        self.origin = log.origin
+        if submitters is not None and log.size > log.checkpoint_size:
+            log.checkpoint()  # integrate a journal left by an earlier writer first
+        self.published = PublishedLog(log.root, log.verifier, log.checkpoint_note)
+        self.submitters = submitters
+        self.writer = (
+            Writer(
+                log,
+                self.published,
+                queue_size=config.queue_size,
+                batch_size=config.batch_size,
+                batch_wait=config.batch_wait,
+            )
+            if submitters is not None
+            else None
+        )
+        self.replay = ReplayGuard(config.max_skew, config.replay_capacity)
+        self.verifier = (
+            VerifyPool(
+                policy,
+                origin=self.origin,
+                root=log.root,
+                workers=config.verify_workers,
+                policy_path=policy_path,
+                limit=config.verify_queue,
+            )
+            if policy is not None
+            else None
+        )
+        self.openapi = openapi_document(config, origin=self.origin)
+
+    def follow(self) -> None:
+        """Without a writer in this process, serve what another writer published."""
+        if self.writer is None:
+            self.published.refresh()
+
+    @asynccontextmanager
+    async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        if self.writer is not None:
+            self.writer.start()
+        try:
+            yield
+        finally:
+            if self.writer is not None:
+                await self.writer.close()
+            if self.verifier is not None:
+                self.verifier.close()
+            self.log.close()
+
+    # --- tlog-tiles ----------------------------------------------------------------------
+
+    async def checkpoint(self, request: Request) -> Response:
+        self.follow()
+        headers = {"Cache-Control": CHECKPOINT_CACHE}
+        return Response(self.published.snapshot.note, headers=headers, media_type=TEXT)
+
+    async def tile(self, request: Request) -> Response:
+        try:
+            ref = parse_tile_path("tile/" + request.path_params["tile"])
+        except MalformedError as exc:
+            raise UsageError("tiles.bad_path", exc.message) from None
+        self.follow()
+        try:
+            data = self.published.read_tile(ref)
+        except FileNotFoundError:
+            raise UsageError(
+                "tiles.not_found", f"{ref.path} is not in the tree of the latest checkpoint"
+            ) from None
+        cache = FULL_TILE_CACHE if ref.full else PARTIAL_TILE_CACHE
+        return Response(data, headers={"Cache-Control": cache}, media_type=OCTETS)
+
+    async def proof(self, request: Request) -> Response:
+        self.follow()
+        index = int(request.path_params["index"])
+        data = self.published.prove(index).encode()
+        return Response(data, headers={"Cache-Control": "no-cache"}, media_type=TEXT)
+
+    # --- submissions -----------------------------------------------------------------------
+
+    async def add(self, request: Request) -> Response:
+        if self.writer is None or self.submitters is None:
+            raise UsageError("server.read_only", "this server takes no submissions")
+        if (
+            KEY_HEADER.lower() not in request.headers
+            or SIGNATURE_HEADER.lower() not in request.headers
+        ):
+            raise UsageError(
+                "auth.missing", f"sign the submission: send {KEY_HEADER} and {SIGNATURE_HEADER}"
+            )
+        if _media_type(request) not in {"", "application/json"}:
+            raise UsageError(
+                "request.unsupported_media_type", "send the submission as application/json"
+            )
+        limit = self.config.max_submission_bytes
+        body = await read_body(request, limit, self.config.read_timeout)
+        now = int(time.time())
+        auth = authenticate(
+            body,
+            request.headers,
+            self.submitters,
+            origin=self.origin,
+            now=now,
+            max_skew=self.config.max_skew,
+            max_size=limit,
+        )
+        submission, key = auth.submission, auth.submitter.public_key.raw
+        self.replay.check(key, submission.nonce, submission.time, now)
+        futures = self.writer.submit([e.log_entry(now) for e in submission.entries])
+        self.replay.remember(key, submission.nonce, submission.time)
+        _, pending = await asyncio.wait(set(futures), timeout=self.config.add_timeout)
+        if pending:
+            raise UsageError(
+                "server.timeout",
+                "not yet checkpointed; the items stay queued: send the same items again "
+                "(a new signed request) to learn their indices",
+            )
+        logged = [f.result() for f in futures]
+        snapshot = self.published.snapshot
+        entries = [
+            {
+                "index": r.index,
+                "existing": r.existing,
+                "entry": base64.b64encode(r.entry).decode("ascii"),
+                "proof": self.published.prove(r.index, snapshot).encode().decode("utf-8"),
+                "proofUrl": f"/proof/{r.index}",
+            }
+            for r in logged
+        ]
+        return json_response(
+            {"origin": self.origin, "checkpointSize": snapshot.size, "entries": entries}
+        )
+
+    # --- verification ----------------------------------------------------------------------
+
+    async def verify(self, request: Request) -> Response:
+        if self.verifier is None:
+            raise UsageError("server.no_policy", "this server has no policy to verify against")
+        media = _media_type(request)
+        if media not in _JSON_TYPES | _CBOR_TYPES | _SNIFF_TYPES:
+            raise UsageError(
+                "request.unsupported_media_type",
+                "send a bundle as application/vnd.attest.bundle+json or +cbor",
+            )
+        body = await read_body(request, self.config.max_bundle_bytes, self.config.read_timeout)
+        is_json = body.lstrip()[:1] == b"{"
+        if (media in _JSON_TYPES and not is_json) or (media in _CBOR_TYPES and is_json):
+            raise MalformedError(
+                "request.content_mismatch", f"the body is not what Content-Type {media} says"
+            )
+        self.follow()
+        outcome = await self.verifier.verify(
+            body, datetime.now(UTC), self.published.snapshot.size, self.config.verify_timeout
+        )
+        if outcome.malformed is not None:
+            code, message = outcome.malformed
+            return error_response(MalformedError(code, message), {"decision": outcome.decision})
+        return json_response(outcome.decision)
+
+    # --- the rest --------------------------------------------------------------------------
+
+    async def healthz(self, request: Request) -> Response:
+        failing = self.writer is not None and self.writer.failure is not None
+        doc: dict[str, Any] = {
+            "status": "failing" if failing else "ok",
+            "origin": self.origin,
+            "checkpointSize": self.published.snapshot.size,
+            "submissions": self.writer is not None,
+            "verification": self.verifier is not None,
+            "queued": self.writer.queued if self.writer is not None else 0,
+        }
+        return json_response(doc, 503 if failing else 200, {"Cache-Control": "no-store"})
+
+    async def openapi_json(self, request: Request) -> Response:
+        return json_response(self.openapi)
+
+
+async def _attest_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AttestError)
+    return error_response(exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        response = error_response(
+            UsageError("request.method_not_allowed", f"{request.method} is not allowed here")
+        )
+        response.headers.update(exc.headers or {})
+        return response
+    return error_response(
+        UsageError("request.not_found", f"no resource at {request.url.path[:200]}")
+    )
+
+
+async def _internal_error(request: Request, exc: Exception) -> Response:
+    _log.error("unexpected %s on %s %s", type(exc).__name__, request.method, request.url.path)
+    return error_response(UsageError("server.internal", "an internal error; it was logged"))
+
+
+def create_app(
+    log: Log,
+    *,
+    policy: Policy | None = None,
+    submitters: Mapping[bytes, Submitter] | None = None,
+    config: ServiceConfig | None = None,
+    policy_path: Path | None = None,
+) -> Starlette:
+    """The service for ``log``, which it owns from now on (closed when the app shuts down).
+
+    With ``submitters`` the log must be open for writing with its key, and ``POST /add``
+    takes submissions signed by those keys; without, the server is read-only and follows
+    the log's ``checkpoint`` file. With ``policy``, ``POST /verify`` decides under it
+    (``policy_path`` is needed for worker processes, which load it themselves).
+    """
+    svc = _Service(log, policy, submitters, config or ServiceConfig(), policy_path)
+    routes = [
+        Route("/checkpoint", svc.checkpoint, methods=["GET"]),
+        Route("/tile/{tile:path}", svc.tile, methods=["GET"]),
+        Route("/proof/{index:int}", svc.proof, methods=["GET"]),
+        Route("/add", svc.add, methods=["POST"]),
+        Route("/verify", svc.verify, methods=["POST"]),
+        Route("/healthz", svc.healthz, methods=["GET"]),
+        Route("/openapi.json", svc.openapi_json, methods=["GET"]),
+    ]
+    handlers = {AttestError: _attest_error, HTTPException: _http_error, Exception: _internal_error}
+    app = Starlette(routes=routes, exception_handlers=handlers, lifespan=svc.lifespan)
+    app.state.service = svc
+    return app

@@ -1,0 +1,59 @@
+"""The service's limits and timings, in one place (specs/service.md §5 lists the defaults)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import UsageError
+from ..submission import MAX_SKEW
+
+__all__ = ["ServiceConfig"]
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """Every bound the service enforces. All sizes in bytes, all times in seconds."""
+
+    #: Submitted items waiting for the writer, beyond the batch being written (429 past it).
+    queue_size: int = 100_000
+    #: Most items the writer logs under one checkpoint.
+    batch_size: int = 10_000
+    #: How long the writer lingers for more items before writing a batch that is not full.
+    batch_wait: float = 0.005
+    #: How long ``POST /add`` waits for the checkpoint covering its items (503 past it).
+    add_timeout: float = 10.0
+    #: Largest ``POST /add`` body.
+    max_submission_bytes: int = 1 << 20
+    #: Largest ``POST /verify`` body.
+    max_bundle_bytes: int = 16 << 20
+    #: How long reading a request body may take (408 past it).
+    read_timeout: float = 30.0
+    #: How long one verification may take (503 past it).
+    verify_timeout: float = 30.0
+    #: Verifications running or waiting at once (429 past it).
+    verify_queue: int = 256
+    #: Worker processes for verification; 0 verifies on one thread of the server process.
+    verify_workers: int = 0
+    #: Accepted difference between a submission's time and the server's clock.
+    max_skew: int = MAX_SKEW
+    #: Nonces remembered inside the replay window (429 past it).
+    replay_capacity: int = 1_000_000
+
+    def __post_init__(self) -> None:
+        for name in (
+            "queue_size",
+            "batch_size",
+            "max_submission_bytes",
+            "max_bundle_bytes",
+            "verify_queue",
+            "max_skew",
+            "replay_capacity",
+        ):
+            if getattr(self, name) < 1:
+                raise UsageError("service.bad_config", f"{name} must be at least 1")
+        for name in ("batch_wait", "verify_workers"):
+            if getattr(self, name) < 0:
+                raise UsageError("service.bad_config", f"{name} must not be negative")
+        for name in ("add_timeout", "read_timeout", "verify_timeout"):
+            if not getattr(self, name) > 0:
+                raise UsageError("service.bad_config", f"{name} must be positive")

@@ -1,0 +1,161 @@
+"""``POST /verify`` off the event loop: one bundle, the server's policy, the clock, a decision.
+
+Verification is CPU work, so it runs on one worker thread, or on worker processes when the
+server is given some (``verify_workers``); either way the event loop only waits. The server
+knows its own log: for a bundle whose checkpoint is from that log, at a size the log has
+published, the verifier is told the log's own tree hash at that size as the remembered
+checkpoint, so a bundle whose checkpoint disagrees with the log the server serves is a split
+view (``consistency.split_view``). For other logs each request is judged on its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .. import checkpoint as _checkpoint
+from .. import note as _note
+from ..bundle import Bundle, parse_bundle
+from ..errors import AttestError, LimitExceededError
+from ..log import read_tile_at
+from ..merkle import range_hash
+from ..policy import Policy, load_policy
+from ..state import Remembered, VerifierState
+from ..tiles import TileCache, TileHashReader
+from ..verify import verify
+
+__all__ = ["BUNDLE_NAME", "Outcome", "VerifyPool"]
+
+#: The name a served verification gives its one bundle in the decision.
+BUNDLE_NAME = "bundle 1"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A decision as JSON, and the first malformed-input failure if there was one."""
+
+    decision: dict[str, Any]
+    accepted: bool
+    malformed: tuple[str, str] | None
+
+
+class _Judge:
+    """Verifies bundles under one policy; knows the server's own log by origin and root."""
+
+    def __init__(self, policy: Policy, origin: str, root: Path) -> None:
+        self.policy = policy
+        self.origin = origin
+        self.root = root
+        self.cache = TileCache(256)
+
+    def _own_tree_hash(self, bundle: Bundle, published: int) -> Remembered | None:
+        try:
+            cp = _checkpoint.parse_checkpoint(_note.parse(bundle.checkpoint).text)
+        except AttestError:
+            return None  # the verifier reports it
+        if cp.origin != self.origin or not 0 < cp.size <= published:
+            return None
+
+        def fetch(level: int, index: int, width: int) -> bytes:
+            return read_tile_at(self.root, published, level, index, width)
+
+        try:
+            root = range_hash(TileHashReader(published, fetch, self.cache), 0, cp.size)
+        except (AttestError, OSError):
+            return None
+        return Remembered(cp.size, root, b"")
+
+    def run(self, data: bytes, now: datetime, published: int) -> Outcome:
+        state = VerifierState()
+        item: bytes | Bundle = data
+        try:
+            bundle = parse_bundle(data)
+        except AttestError:
+            pass  # verify() reports it as the bundle.format step
+        else:
+            item = bundle
+            own = self._own_tree_hash(bundle, published)
+            if own is not None:
+                state = state.with_checkpoint(self.origin, own)
+        decision = verify({BUNDLE_NAME: item}, self.policy, now=now, state=state)
+        malformed = decision.malformed
+        first = (
+            (malformed[0][1].code or "bundle.malformed", malformed[0][1].reason)
+            if malformed
+            else None
+        )
+        return Outcome(decision.to_json(), decision.accepted, first)
+
+
+_worker: _Judge | None = None
+
+
+def _init_worker(policy_path: str, origin: str, root: str) -> None:
+    global _worker
+    _worker = _Judge(load_policy(policy_path), origin, Path(root))
+
+
+def _run_in_worker(data: bytes, now: datetime, published: int) -> Outcome:
+    assert _worker is not None
+    return _worker.run(data, now, published)
+
+
+class VerifyPool:
+    """Runs verifications on a thread or on worker processes, a bounded number at a time."""
+
+    def __init__(
+        self,
+        policy: Policy,
+        *,
+        origin: str,
+        root: Path,
+        workers: int = 0,
+        policy_path: Path | None = None,
+        limit: int = 256,
+    ) -> None:
+        self._limit = limit
+        self._running = 0
+        self._executor: Executor
+        self._call: Callable[[bytes, datetime, int], Outcome]
+        if workers > 0:
+            if policy_path is None:
+                raise ValueError("worker processes load the policy from its file")
+            self._executor = ProcessPoolExecutor(
+                workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_init_worker,
+                initargs=(os.fspath(policy_path), origin, os.fspath(root)),
+            )
+            self._call = _run_in_worker
+        else:
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="attest-verify")
+            self._call = _Judge(policy, origin, root).run
+
+    async def verify(self, data: bytes, now: datetime, published: int, timeout: float) -> Outcome:
+        """Verify one bundle; ``server.busy`` when too many are under way, ``server.timeout``
+        when it takes longer than ``timeout`` seconds."""
+        if self._running >= self._limit:
+            raise LimitExceededError("server.busy", "too many verifications under way; retry later")
+        self._running += 1
+        try:
+            loop = asyncio.get_running_loop()
+            job = loop.run_in_executor(self._executor, self._call, data, now, published)
+            try:
+                async with asyncio.timeout(timeout):
+                    return await job
+            except TimeoutError:
+                raise LimitExceededError(
+                    "server.timeout", f"the verification took longer than {timeout:g} s"
+                ) from None
+        finally:
+            self._running -= 1
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
