@@ -17,6 +17,7 @@ from ._keys import load_signing_key
 
 if TYPE_CHECKING:
     from attest.log import Log
+    from attest.log_entry import LogEntry
 
 __all__ = ["log"]
 
@@ -86,32 +87,66 @@ def init(directory: Path, origin: str, key_path: Path) -> None:
 
 
 @log.command()
-@click.argument("directory", type=click.Path(path_type=Path, file_okay=False, exists=True))
 @click.argument(
-    "files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False, exists=True)
+    "paths",
+    nargs=-1,
+    required=True,
+    metavar="[DIRECTORY] FILES...",
+    type=click.Path(path_type=Path, exists=True),
 )
 @click.option("--kind", default="evidence", show_default=True, help="Entry kind.")
 @click.option("--type", "media_type", help="Media type for every file (default: guessed).")
-@click.option("--key", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option(
+    "--key",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="The log's key; with --server, your registered submitter key.",
+)
 @click.option("--no-checkpoint", is_flag=True, help="Journal only; checkpoint later.")
+@click.option(
+    "--server",
+    metavar="URL",
+    help="Submit to an attest server instead of a log directory (no DIRECTORY then).",
+)
+@click.option(
+    "--log-key",
+    metavar="VKEY",
+    help="With --server: the log's verifier key, to check each proof's checkpoint signature.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @handle_errors
 def append(
-    directory: Path,
-    files: tuple[Path, ...],
+    paths: tuple[Path, ...],
     kind: str,
     media_type: str | None,
     key: Path | None,
     no_checkpoint: bool,
+    server: str | None,
+    log_key: str | None,
     as_json: bool,
 ) -> None:
     """Hash FILES (streaming, any size), log one entry each, and checkpoint.
 
     Prints each entry's index and digest. Every entry is durably journalled before this
-    prints anything; without --no-checkpoint a new signed checkpoint covers them too.
+    prints anything; without --no-checkpoint a new signed checkpoint covers them too. With
+    --server URL the digests are submitted to a shared log, signed with --key, and each
+    index is printed once the server's checkpoint covers it, its tlog-proof checked.
     """
     from attest.digest import hash_file
+    from attest.errors import UsageError
     from attest.log_entry import LogEntry
+
+    if server is None:
+        directory, files = paths[0], paths[1:]
+        if not directory.is_dir():
+            raise UsageError("cli.usage", f"{directory} is not a log directory")
+        if not files:
+            raise UsageError("cli.usage", "give the files to log after the directory")
+    else:
+        files = paths
+        if no_checkpoint:
+            raise UsageError("cli.usage", "--no-checkpoint is for a log directory")
+    if directory_like := [f for f in files if f.is_dir()]:
+        raise UsageError("cli.usage", f"{directory_like[0]} is a directory, not a file")
 
     total = sum(f.stat().st_size for f in files)
     show = not as_json and (total > _PROGRESS_BYTES or len(files) > _PROGRESS_FILES)
@@ -123,6 +158,9 @@ def append(
             digest, size = hash_file(f, progress=progress.update if progress else None)
             guessed = media_type or mimetypes.guess_type(f.name)[0] or "application/octet-stream"
             entries.append(LogEntry(kind, digest, size, guessed.lower(), now, name=f.name))
+    if server is not None:
+        _append_remote(server, entries, key, log_key, as_json)
+        return
     with _open(directory, key, write=True, sign=not no_checkpoint) as lg:
         indices = lg.append_many(entries)
         if not no_checkpoint:
@@ -133,6 +171,37 @@ def append(
         ]
         text = "\n".join(f"{r['index']}\t{r['digest']}\t{r['name']}" for r in rows)
         _emit({"entries": rows, "checkpoint_size": lg.checkpoint_size}, as_json, text)
+
+
+def _append_remote(
+    server: str, entries: list[LogEntry], key: Path | None, log_key: str | None, as_json: bool
+) -> None:
+    """Submit the entries' digests to the server, signed with the submitter key."""
+    from attest.client import ServiceClient
+    from attest.errors import UsageError
+    from attest.submission import MAX_ENTRIES, SubmittedEntry
+
+    if key is None:
+        raise UsageError("cli.usage", "--server needs your submitter key with --key")
+    signer = load_signing_key(key).private_key
+    client = ServiceClient(server)
+    items = [SubmittedEntry(e.kind, e.digest, e.size, e.media_type, e.name) for e in entries]
+    receipts = []
+    for start in range(0, len(items), MAX_ENTRIES):
+        receipts += client.add(items[start : start + MAX_ENTRIES], signer, log_key=log_key)
+    rows = [
+        {
+            "index": r.index,
+            "digest": str(r.entry.digest),
+            "size": r.entry.size,
+            "name": item.name,
+            "existing": r.existing,
+            "proof": r.proof.encode().decode("utf-8"),
+        }
+        for r, item in zip(receipts, items, strict=True)
+    ]
+    text = "\n".join(f"{r['index']}\t{r['digest']}\t{r['name']}" for r in rows)
+    _emit({"entries": rows, "server": server}, as_json, text)
 
 
 @log.command()

@@ -11,6 +11,7 @@ from .issue import inspect, issue
 from .key import key
 from .log import log
 from .pact import pact
+from .serve import serve
 from .status import status
 from .verify import policy, verify
 
@@ -30,6 +31,7 @@ cli.add_command(demo)
 cli.add_command(status)
 cli.add_command(verify)
 cli.add_command(policy)
+cli.add_command(serve)
 
 
 def main() -> None:

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from ._errors import handle_errors
-
-if TYPE_CHECKING:
-    from attest.verify import Decision
 
 __all__ = ["policy", "verify"]
 
@@ -35,9 +33,8 @@ def default_state_path() -> Path:
 @click.option(
     "--policy",
     "policy_file",
-    required=True,
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    help="Your trust policy (TOML; 'attest policy init' writes one).",
+    help="Your trust policy (TOML; 'attest policy init' writes one). Required unless --server.",
 )
 @click.option(
     "--status",
@@ -67,10 +64,15 @@ def default_state_path() -> Path:
 @click.option("--no-state", is_flag=True, help="Neither read nor update remembered checkpoints.")
 @click.option("--now", help="Decide as of this time (XSD dateTimeStamp), not the clock's.")
 @click.option("--json", "as_json", is_flag=True, help="The decision as JSON (specs/).")
+@click.option(
+    "--server",
+    metavar="URL",
+    help="Have an attest server decide under its policy (one bundle; specs/service.md).",
+)
 @handle_errors
 def verify(
     bundles: tuple[Path, ...],
-    policy_file: Path,
+    policy_file: Path | None,
     status_files: tuple[Path, ...],
     evidence_dir: Path | None,
     consistency_files: tuple[Path, ...],
@@ -78,22 +80,41 @@ def verify(
     no_state: bool,
     now: str | None,
     as_json: bool,
+    server: str | None,
 ) -> None:
     """Verify BUNDLES offline under your policy and print the decision with every reason.
 
     Checks each bundle's signature, issuer, validity, revocation status, log inclusion of
     the credential and its evidence, the log's checkpoint, witnesses and consistency with
     what this verifier saw before, then your policy's thresholds, freshness, decay and
-    k-of-n rule, one trust dimension at a time.
+    k-of-n rule, one trust dimension at a time. With --server, an attest server decides
+    under its own policy instead, with the same output and exit status.
     """
     from attest.canonical import parse_json
     from attest.digest import hash_file
-    from attest.errors import MalformedError
+    from attest.errors import MalformedError, UsageError
     from attest.policy import load_policy
     from attest.state import VerifierState, load_state, save_state
     from attest.verify import verify as verify_bundles
     from attest.xsd_datetime import parse_datetime_stamp
 
+    if server is not None:
+        local = {
+            "--policy": policy_file,
+            "--status": status_files,
+            "--evidence-dir": evidence_dir,
+            "--consistency": consistency_files,
+            "--state": state_file,
+            "--now": now,
+        }
+        if given := [name for name, value in local.items() if value]:
+            raise UsageError("cli.usage", f"{', '.join(given)}: the server decides under its own")
+        if len(bundles) != 1:
+            raise UsageError("cli.usage", "--server verifies one bundle at a time")
+        _verify_remote(server, bundles[0], as_json)
+        return
+    if policy_file is None:
+        raise UsageError("cli.usage", "give your policy with --policy (or use --server)")
     policy = load_policy(policy_file)
     when = parse_datetime_stamp(now) if now else datetime.now(UTC)
     status_lists = []
@@ -125,13 +146,32 @@ def verify(
     if as_json:
         click.echo(json.dumps(decision.to_json(), indent=2))
     else:
-        _render(decision)
+        _render(decision.to_json())
     malformed = decision.malformed
     if malformed:
         name, check = malformed[0]
         click.echo(f"error: {check.code}: {name}: {check.reason}", err=True)
         raise click.exceptions.Exit(EXIT_MALFORMED)
     raise click.exceptions.Exit(EXIT_ACCEPT if decision.accepted else EXIT_REJECT)
+
+
+def _verify_remote(server: str, bundle: Path, as_json: bool) -> None:
+    """Post the bundle to the server; print its decision; exit as a local verification."""
+    from attest.client import ServiceClient
+    from attest.errors import RemoteError
+
+    result = ServiceClient(server).verify(bundle.read_bytes())
+    if as_json:
+        click.echo(json.dumps(result.decision, indent=2))
+    else:
+        try:
+            _render(result.decision)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise RemoteError("client.bad_response", f"not a decision: {exc}") from None
+    if result.error is not None:
+        click.echo(f"error: {result.error.code}: {bundle}: {result.error.message}", err=True)
+        raise click.exceptions.Exit(EXIT_MALFORMED)
+    raise click.exceptions.Exit(EXIT_ACCEPT if result.accepted else EXIT_REJECT)
 
 
 def _consistency(path: Path) -> Any:
@@ -159,40 +199,41 @@ def _consistency(path: Path) -> Any:
         ) from exc
 
 
-def _render(d: Decision) -> None:
+def _render(d: Mapping[str, Any]) -> None:
+    """The decision (its JSON form, local or from a server) as a table for people."""
     echo = click.echo
-    verdict = "ACCEPT" if d.accepted else "REJECT"
-    color = "green" if d.accepted else "red"
-    who = d.subject or "(no single subject)"
-    click.secho(f"{verdict}  {who}", fg=color, bold=True)
-    if d.pact:
-        echo(f"pact       {d.pact}")
-    echo(f"evaluators {len(d.evaluators)} counted, {d.evaluators_required} required")
-    if d.expires:
-        echo(f"expires    {d.expires.isoformat().replace('+00:00', 'Z')} (re-verify by then)")
-    if d.evidence_age is not None:
-        echo(f"evidence   {d.evidence_age.days} day(s) old at most")
-    if d.dimensions:
+    accepted = d["decision"] == "accept"
+    verdict, color = ("ACCEPT", "green") if accepted else ("REJECT", "red")
+    click.secho(f"{verdict}  {d['subject'] or '(no single subject)'}", fg=color, bold=True)
+    if d["pact"]:
+        echo(f"pact       {d['pact']}")
+    evaluators = d["evaluators"]
+    echo(f"evaluators {len(evaluators['counted'])} counted, {evaluators['required']} required")
+    if d["expires"]:
+        echo(f"expires    {d['expires']} (re-verify by then)")
+    if d["evidenceAgeSeconds"] is not None:
+        echo(f"evidence   {d['evidenceAgeSeconds'] // 86400} day(s) old at most")
+    if d["dimensions"]:
         echo("dimensions")
-        for v in d.dimensions:
+        for v in d["dimensions"]:
             metrics = "; ".join(
                 f"{m} {info['comparator']} {info['threshold']} (measured {info['measured']})"
-                for m, info in v.metrics.items()
+                for m, info in v["metrics"].items()
             )
             echo(
-                f"  {v.dimension:<12} {v.result:<5} {len(v.evaluators)}/{v.required} "
+                f"  {v['dimension']:<12} {v['result']:<5} {len(v['evaluators'])}/{v['required']} "
                 f"evaluator(s)  {metrics}"
             )
-    for b in d.bundles:
-        who = b.issuer.name if b.issuer else (b.facts.issuer if b.facts else "?")
-        echo(f"{b.name}  (issuer {who}{'' if b.counted else '; not counted'})")
-        for c in b.checks:
-            mark = {"pass": "ok  ", "fail": "FAIL", "not-applicable": "n/a "}[c.result]
-            code = f"{c.code}: " if c.code and c.result == "fail" else ""
-            echo(f"  {mark} {c.step:<22} {code}{c.reason}")
-    if d.reasons:
+    for b in d["bundles"]:
+        who = b["issuerName"] or b["issuer"] or "?"
+        echo(f"{b['bundle']}  (issuer {who}{'' if b['counted'] else '; not counted'})")
+        for c in b["checks"]:
+            mark = {"pass": "ok  ", "fail": "FAIL", "not-applicable": "n/a "}[c["result"]]
+            code = f"{c['code']}: " if c["code"] and c["result"] == "fail" else ""
+            echo(f"  {mark} {c['step']:<22} {code}{c['reason']}")
+    if d["reasons"]:
         echo("reasons")
-        for r in d.reasons:
+        for r in d["reasons"]:
             echo(f"  - {r}")
 
 

@@ -1,0 +1,155 @@
+"""``attest serve``: a shared log and a verification API over HTTP (specs/service.md)."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import click
+
+from ._errors import handle_errors
+from ._keys import load_signing_key
+
+__all__ = ["serve"]
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket, bound before the server starts so that port 0 can be reported."""
+    from attest.errors import UsageError
+
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        return socket.create_server((host, port), family=family, backlog=2048)
+    except OSError as exc:
+        raise UsageError("serve.cannot_listen", f"cannot listen on {host}:{port}: {exc}") from None
+
+
+@click.command()
+@click.option(
+    "--log",
+    "log_dir",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="The log directory ('attest log init' makes one).",
+)
+@click.option(
+    "--policy",
+    "policy_file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Offer POST /verify, deciding under this policy.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, help="Port; 0 picks a free one.")
+@click.option(
+    "--submitters",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Offer POST /add to the keys in this file (did:key or verifier keys, one a line).",
+)
+@click.option(
+    "--key",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="The log's signing key (default: the one log.json names); needed with --submitters.",
+)
+@click.option("--queue-size", default=100_000, show_default=True, help="Items waiting at most.")
+@click.option("--batch-size", default=10_000, show_default=True, help="Items per checkpoint.")
+@click.option("--batch-wait-ms", default=5.0, show_default=True, help="Linger for a fuller batch.")
+@click.option("--add-timeout", default=10.0, show_default=True, help="Seconds POST /add waits.")
+@click.option(
+    "--max-bundle-size",
+    default=16 << 20,
+    show_default=True,
+    help="Largest POST /verify body, bytes.",
+)
+@click.option(
+    "--verify-workers",
+    default=0,
+    show_default=True,
+    help="Worker processes for POST /verify (0: one thread in the server).",
+)
+@click.option(
+    "--max-connections", default=1024, show_default=True, help="Open connections at most."
+)
+@click.option("--access-log", is_flag=True, help="Log every request.")
+@handle_errors
+def serve(
+    log_dir: Path,
+    policy_file: Path | None,
+    host: str,
+    port: int,
+    submitters: Path | None,
+    key: Path | None,
+    queue_size: int,
+    batch_size: int,
+    batch_wait_ms: float,
+    add_timeout: float,
+    max_bundle_size: int,
+    verify_workers: int,
+    max_connections: int,
+    access_log: bool,
+) -> None:
+    """Serve the log at --log as C2SP tlog-tiles, and over HTTP take signed submissions
+    (with --submitters) and verify bundles (with --policy).
+
+    One process writes the log: it holds the log's lock while it runs. Stop it with
+    Ctrl-C or SIGTERM; queued submissions are written before it exits.
+    """
+    from attest.errors import UsageError
+
+    try:
+        import uvicorn
+
+        from attest.service import ServiceConfig, create_app
+    except ImportError as exc:
+        raise UsageError(
+            "serve.missing_extra", f"the server needs: pip install 'attest[server]' ({exc.name})"
+        ) from None
+    from attest.log import Log, read_config
+    from attest.note import Ed25519Signer
+    from attest.policy import load_policy
+    from attest.submission import parse_submitters
+
+    config = ServiceConfig(
+        queue_size=queue_size,
+        batch_size=batch_size,
+        batch_wait=batch_wait_ms / 1000,
+        add_timeout=add_timeout,
+        max_bundle_bytes=max_bundle_size,
+        verify_workers=verify_workers,
+    )
+    policy = load_policy(policy_file) if policy_file is not None else None
+    allowed = parse_submitters(submitters.read_bytes()) if submitters is not None else None
+    if allowed is not None:
+        log_config = read_config(log_dir)
+        if key is None:
+            if log_config.key_file is None:
+                raise UsageError("log.no_key", "give the log's key with --key")
+            key = log_dir / log_config.key_file
+        signer = Ed25519Signer(log_config.origin, load_signing_key(key).private_key)
+        log = Log.open(log_dir, signer, write=True)
+    else:
+        log = Log.open(log_dir, write=False)
+    try:
+        app = create_app(
+            log, policy=policy, submitters=allowed, config=config, policy_path=policy_file
+        )
+        sock = _listen(host, port)
+    except BaseException:
+        log.close()
+        raise
+    bound = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    offers = ["tiles"]
+    offers += [f"submissions from {len(allowed)} key(s)"] if allowed is not None else []
+    offers += ["verification"] if policy is not None else []
+    click.echo(f"serving {log.origin} at http://{shown}:{bound} ({', '.join(offers)})")
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            log_level="info" if access_log else "warning",
+            access_log=access_log,
+            limit_concurrency=max_connections,
+            timeout_keep_alive=5,
+            server_header=False,
+        )
+    )
+    server.run(sockets=[sock])
