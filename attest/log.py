@@ -48,6 +48,8 @@ from .tiles import (
     TileRef,
     decode_bundle,
     encode_bundle,
+    inner_hashes,
+    inner_path,
     partial_tiles,
     split_hashes,
     subtree_root,
@@ -291,7 +293,13 @@ class Log:
         return read_tile_at(self.root, self._checkpoint.size, level, index, width)
 
     def _reader(self, size: int) -> TileHashReader:
-        return TileHashReader(size, self._fetch, self._tile_cache)
+        return TileHashReader(size, self._fetch, self._tile_cache, self._fetch_inner)
+
+    def _fetch_inner(self, level: int, index: int) -> bytes | None:
+        try:
+            return (self.root / inner_path(level, index)).read_bytes()
+        except FileNotFoundError:
+            return None
 
     def _fetch(self, level: int, index: int, width: int) -> bytes:
         try:
@@ -460,7 +468,14 @@ class Log:
             builder.append(e)
         existing = set(partial_tiles(self._checkpoint.size))
         resources = [(ref, data) for ref, data in builder.resources() if ref not in existing]
-        _fs.write_new_files(self.root, [(self._tile_path(r), d) for r, d in resources])
+        files = [(self._tile_path(r), d) for r, d in resources]
+        # Full hash tiles get their inner levels stored beside them (specs/log.md §3).
+        files += [
+            (self.root / inner_path(r.level, r.index), inner_hashes(d))
+            for r, d in resources
+            if r.full and r.level != ENTRIES_LEVEL
+        ]
+        _fs.write_new_files(self.root, files)
         return [ref for ref, _ in resources if ref.full]
 
     def _prune_partials(self, completed: Iterable[TileRef]) -> None:
@@ -623,6 +638,12 @@ class Log:
                     first = (index * TILE_WIDTH + i) << (TILE_HEIGHT * level)
                     raise _audit_failed(
                         f"tile {ref.path} hash {i} (entries from index {first}) does not match"
+                    )
+            if ref.full:
+                inner = self._fetch_inner(level, index)
+                if inner is not None and inner != inner_hashes(b"".join(computed)):
+                    raise _audit_failed(
+                        f"{inner_path(level, index)} does not match tile {ref.path}"
                     )
 
         def carry(level: int, h: bytes) -> None:

@@ -29,6 +29,8 @@ __all__ = [
     "TileRef",
     "decode_bundle",
     "encode_bundle",
+    "inner_hashes",
+    "inner_path",
     "parse_tile_path",
     "partial_tiles",
     "subtree_root",
@@ -195,51 +197,112 @@ def split_hashes(data: bytes, width: int) -> list[bytes]:
 TileFetcher = Callable[[int, int, int], bytes]
 
 
+#: The inner levels of a full tile the log stores beside it (specs/log.md §3): with them a
+#: proof through a tile nobody has read yet costs at most 11 hashes instead of 255.
+STORED_INNER_LEVELS = (4, 5, 6, 7)
+INNER_SIZE = HASH_SIZE * sum(TILE_WIDTH >> r for r in STORED_INNER_LEVELS)
+
+
+def inner_path(level: int, index: int) -> str:
+    """Where a log keeps a full tile's stored inner levels (not a C2SP resource)."""
+    return f"inner/{level}/{_index_path(index)}"
+
+
+def _pair_up(below: list[bytes]) -> list[bytes]:
+    sha256 = hashlib.sha256
+    it = iter(below)
+    return [sha256(b"\x01" + left + right).digest() for left, right in zip(it, it, strict=False)]
+
+
+def _all_levels(hashes: list[bytes]) -> list[list[bytes]]:
+    """A tile's hashes and every level of perfect subtrees above them inside the tile."""
+    levels = [hashes]
+    while len(levels[-1]) > 1:
+        levels.append(_pair_up(levels[-1]))
+    return levels
+
+
+def inner_hashes(tile: bytes) -> bytes:
+    """The stored inner levels (4 to 7, lowest first) of a full tile's bytes."""
+    levels = _all_levels(split_hashes(tile, TILE_WIDTH))
+    return b"".join(h for r in STORED_INNER_LEVELS for h in levels[r])
+
+
+class _Tile:
+    """One tile's hashes and the perfect subtrees inside it, computed on demand."""
+
+    __slots__ = ("levels",)
+
+    def __init__(self, hashes: list[bytes], inner: bytes | None) -> None:
+        levels: list[list[bytes] | None]
+        if inner is not None and len(hashes) == TILE_WIDTH:
+            levels = [hashes, None, None, None]
+            pos = 0
+            for r in STORED_INNER_LEVELS:
+                n = TILE_WIDTH >> r
+                levels.append(split_hashes(inner[pos : pos + HASH_SIZE * n], n))
+                pos += HASH_SIZE * n
+        else:
+            levels = list(_all_levels(hashes))
+        self.levels = levels
+
+    def node(self, sub: int, i: int) -> bytes:
+        """Hash of the perfect subtree of ``2**sub`` tile hashes starting at ``i << sub``."""
+        level = self.levels[sub]
+        if level is not None:
+            return level[i]
+        hashes = self.levels[0]
+        assert hashes is not None
+        start = i << sub
+        if start + (1 << sub) > len(hashes):
+            raise IndexError(i)
+        return subtree_root(hashes[start : start + (1 << sub)])
+
+
 class TileCache:
-    """Least-recently-used cache of tiles with their rebuilt inner levels, keyed by
-    ``(level, index, width)``; share one across readers of the same log."""
+    """Least-recently-used cache of read tiles, keyed by ``(level, index, width)``; share one
+    across readers of the same log."""
 
     def __init__(self, capacity: int = 1024) -> None:
-        self._items: OrderedDict[tuple[int, int, int], list[list[bytes]]] = OrderedDict()
+        self._items: OrderedDict[tuple[int, int, int], _Tile] = OrderedDict()
         self._capacity = capacity
 
-    def get(self, key: tuple[int, int, int]) -> list[list[bytes]] | None:
-        levels = self._items.get(key)
-        if levels is not None:
+    def get(self, key: tuple[int, int, int]) -> _Tile | None:
+        tile = self._items.get(key)
+        if tile is not None:
             self._items.move_to_end(key)
-        return levels
+        return tile
 
-    def put(self, key: tuple[int, int, int], levels: list[list[bytes]]) -> None:
-        self._items[key] = levels
+    def put(self, key: tuple[int, int, int], tile: _Tile) -> None:
+        self._items[key] = tile
         if len(self._items) > self._capacity:
             self._items.popitem(last=False)
 
 
-def _inner_levels(hashes: list[bytes]) -> list[list[bytes]]:
-    """A tile's hashes and every level of perfect subtrees above them inside the tile."""
-    sha256 = hashlib.sha256
-    levels = [hashes]
-    below = hashes
-    while len(below) > 1:
-        it = iter(below)
-        below = [
-            sha256(b"\x01" + left + right).digest() for left, right in zip(it, it, strict=False)
-        ]
-        levels.append(below)
-    return levels
+#: ``fetch_inner(level, index)`` returns a full tile's stored inner levels, or None.
+InnerFetcher = Callable[[int, int], "bytes | None"]
 
 
 class TileHashReader:
     """Serves ``subtree_hash(level, index)`` for a tree of ``size`` leaves from its tiles.
 
-    A subtree at tree level ``8·L + r`` spans ``2**r`` consecutive hashes of one level-L tile;
-    the levels between the stored ones are rebuilt by hashing (255 hashes for a full tile) and
-    kept in a :class:`TileCache`, so that proofs sharing upper tiles hash them once.
+    A subtree at tree level ``8·L + r`` spans ``2**r`` consecutive hashes of one level-L tile.
+    Where the log stored the tile's inner levels (``fetch_inner``), levels 4-7 are read and
+    levels 1-3 hashed from at most 8 tile hashes; otherwise all inner levels are rebuilt (255
+    hashes for a full tile). Tiles are kept in a :class:`TileCache`, so proofs sharing upper
+    tiles read them once.
     """
 
-    def __init__(self, size: int, fetch: TileFetcher, cache: TileCache | None = None) -> None:
+    def __init__(
+        self,
+        size: int,
+        fetch: TileFetcher,
+        cache: TileCache | None = None,
+        fetch_inner: InnerFetcher | None = None,
+    ) -> None:
         self._size = size
         self._fetch = fetch
+        self._fetch_inner = fetch_inner
         self._cache = TileCache(64) if cache is None else cache
 
     def _width(self, level: int, index: int) -> int:
@@ -254,26 +317,34 @@ class TileHashReader:
             "tiles.beyond_size", f"tile {level}/{index} is beyond tree size {self._size}"
         )
 
-    def _levels(self, level: int, index: int) -> list[list[bytes]]:
+    def _tile(self, level: int, index: int) -> _Tile:
         width = self._width(level, index)
         key = (level, index, width)
-        levels = self._cache.get(key)
-        if levels is None:
-            levels = _inner_levels(split_hashes(self._fetch(level, index, width), width))
-            self._cache.put(key, levels)
-        return levels
+        tile = self._cache.get(key)
+        if tile is None:
+            hashes = split_hashes(self._fetch(level, index, width), width)
+            inner = None
+            if width == TILE_WIDTH and self._fetch_inner is not None:
+                inner = self._fetch_inner(level, index)
+                if inner is not None and len(inner) != INNER_SIZE:
+                    inner = None  # a damaged cache file: rebuild instead (audit reports it)
+            tile = _Tile(hashes, inner)
+            self._cache.put(key, tile)
+        return tile
 
     def tile_hashes(self, level: int, index: int) -> list[bytes]:
         """The hashes stored in tile ``level/index`` for this tree size."""
-        return self._levels(level, index)[0]
+        hashes = self._tile(level, index).levels[0]
+        assert hashes is not None
+        return hashes
 
     def subtree_hash(self, level: int, index: int) -> bytes:
         tile_level, sub = divmod(level, TILE_HEIGHT)
         first = index << sub  # position among the hashes at tree level 8·tile_level
         tile_index, offset = divmod(first, TILE_WIDTH)
-        levels = self._levels(tile_level, tile_index)
+        tile = self._tile(tile_level, tile_index)
         try:
-            return levels[sub][offset >> sub]
+            return tile.node(sub, offset >> sub)
         except IndexError:
             raise UsageError(
                 "tiles.beyond_size", f"subtree {level}/{index} is beyond tree size {self._size}"

@@ -225,3 +225,27 @@ def test_log_entry_rules() -> None:
     ):
         with pytest.raises(MalformedError):
             LogEntry.decode(bad)
+
+
+def test_inner_levels_are_stored_used_and_audited(tmp_path: Path) -> None:
+    from attest.tiles import INNER_SIZE, inner_path
+
+    with make_log(tmp_path, 70000, batch=10000) as log:
+        tree = merkle.MemoryTree.from_entries(entry(i).encode() for i in range(70000))
+        inner = log.root / inner_path(0, 5)
+        assert inner.stat().st_size == INNER_SIZE
+        assert (log.root / inner_path(1, 0)).exists()
+        assert not (log.root / inner_path(0, 273)).exists()  # partial tiles have none
+        for i in (0, 1300, 65535, 69999):
+            assert log.inclusion_proof(i) == tree.inclusion_proof(i)
+        # A reader without the stored levels (or with a damaged file) gives the same proofs.
+        inner.write_bytes(b"\x00" * 7)
+        with Log.open(log.root, write=False) as fresh:
+            assert fresh.inclusion_proof(1300) == tree.inclusion_proof(1300)
+            with pytest.raises(VerificationError) as info:
+                fresh.audit()
+            assert "inner/0/005" in info.value.message
+        inner.unlink()
+        with Log.open(log.root, write=False) as fresh:
+            assert fresh.inclusion_proof(1301) == tree.inclusion_proof(1301)
+            fresh.audit()
