@@ -27,6 +27,8 @@ import httpx
 import pytest
 import uvicorn
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from attest import note
 from attest.client import ServiceClient
@@ -39,9 +41,11 @@ from attest.keyfile import NamedKey, encode_key_file
 from attest.keys import PrivateKey
 from attest.log import Log
 from attest.log_entry import LogEntry
+from attest.merkle import MemoryTree, inclusion_proof
 from attest.pact import parse_pact
 from attest.policy import load_policy
 from attest.service import ServiceConfig, create_app
+from attest.service.published import PublishedLog, inclusion_paths
 from attest.submission import (
     KEY_HEADER,
     SIGNATURE_HEADER,
@@ -257,6 +261,18 @@ def _error(r: httpx.Response) -> str:
     return code
 
 
+# --- proofs for a batch -------------------------------------------------------------------------
+
+
+@given(size=st.integers(1, 3000), data=st.data())
+@settings(max_examples=60, deadline=None)
+def test_batch_proofs_equal_single_proofs(size: int, data: st.DataObject) -> None:
+    tree = MemoryTree(hashlib.sha256(b"%d" % i).digest() for i in range(size))
+    indices = data.draw(st.lists(st.integers(0, size - 1), max_size=20))
+    paths = inclusion_paths(indices, size, tree)
+    assert paths == [inclusion_proof(i, size, tree) for i in indices]
+
+
 # --- submit, checkpoint, proof, tiles ----------------------------------------------------------
 
 
@@ -273,6 +289,9 @@ def test_submit_prove_and_read_with_the_tiles_client(world: World, tmp_path: Pat
             verify_tlog_proof(
                 r.proof, hashlib.sha256(b"\x00" + r.entry_bytes).digest(), SIGNER.verifier()
             )
+        published = PublishedLog(tmp_path / "log", SIGNER.verifier(), client.checkpoint())
+        texts = published.proof_texts([r.index for r in receipts])
+        assert texts == [r.proof.encode().decode() for r in receipts]  # the one encoding
         proof = client.proof(receipts[7].index)  # fetched later, under the latest checkpoint
         verify_tlog_proof(
             proof, hashlib.sha256(b"\x00" + receipts[7].entry_bytes).digest(), SIGNER.verifier()
@@ -627,7 +646,7 @@ def test_schemathesis_finds_no_server_error(world: World, tmp_path: Path) -> Non
     """Every operation of /openapi.json, fuzzed (bounded: 40 cases each): no 5xx, and every
     answer is one the document describes."""
     schemathesis = pytest.importorskip("schemathesis")
-    from hypothesis import HealthCheck, given, settings
+    from hypothesis import HealthCheck
     from schemathesis.specs.openapi.checks import positive_data_acceptance
 
     # A bundle is "binary" to a schema; whether it parses is the verifier's to say (400).

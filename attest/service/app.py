@@ -187,15 +187,16 @@ class _Service:
             )
         logged = [f.result() for f in futures]
         snapshot = self.published.snapshot
+        proofs = self.published.proof_texts([r.index for r in logged], snapshot)
         entries = [
             {
                 "index": r.index,
                 "existing": r.existing,
                 "entry": base64.b64encode(r.entry).decode("ascii"),
-                "proof": self.published.prove(r.index, snapshot).encode().decode("utf-8"),
+                "proof": proof,
                 "proofUrl": f"/proof/{r.index}",
             }
-            for r in logged
+            for r, proof in zip(logged, proofs, strict=True)
         ]
         return json_response(
             {"origin": self.origin, "checkpointSize": snapshot.size, "entries": entries}

@@ -9,7 +9,9 @@ thread-safe: one thread (the event loop) uses an instance.
 
 from __future__ import annotations
 
+import base64
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,11 +19,56 @@ from .. import checkpoint as _checkpoint
 from .. import note as _note
 from ..errors import UsageError, VerificationError
 from ..log import CHECKPOINT_FILE, read_tile_at
-from ..merkle import EMPTY_ROOT, inclusion_proof, range_hash
-from ..tiles import TileCache, TileHashReader, TileRef
-from ..tlog_proof import TlogProof
+from ..merkle import EMPTY_ROOT, HashReader, range_hash
+from ..tiles import TileCache, TileHashReader, TileRef, inner_path
+from ..tlog_proof import HEADER, TlogProof
 
-__all__ = ["PublishedLog", "Snapshot"]
+__all__ = ["PublishedLog", "Snapshot", "tile_reader"]
+
+
+def tile_reader(root: Path, size: int, cache: TileCache) -> TileHashReader:
+    """Subtree hashes of the tree of ``size`` from the tiles (and stored inner levels) of the
+    log at ``root``, which must have published a checkpoint of at least that size."""
+
+    def fetch(level: int, index: int, width: int) -> bytes:
+        try:
+            return read_tile_at(root, size, level, index, width)
+        except FileNotFoundError:
+            path = TileRef(level, index, width).path
+            raise VerificationError("log.missing_tile", f"tile {path} is missing") from None
+
+    def fetch_inner(level: int, index: int) -> bytes | None:
+        try:
+            return (root / inner_path(level, index)).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    return TileHashReader(size, fetch, cache, fetch_inner)
+
+
+def inclusion_paths(indices: Sequence[int], size: int, reader: HashReader) -> list[list[bytes]]:
+    """RFC 9162 §2.1.3.1 PATH(index, D[size]) for each index, as
+    :func:`attest.merkle.inclusion_proof` computes it, with every range hash computed once for
+    all of them: the proofs of a batch of neighbouring entries share most of their hashes."""
+    memo: dict[tuple[int, int], bytes] = {}
+    paths = []
+    for index in indices:
+        path: list[bytes] = []
+        lo, hi = 0, size
+        while hi - lo > 1:
+            k = 1 << ((hi - lo - 1).bit_length() - 1)
+            rng = (lo + k, hi) if index - lo < k else (lo, lo + k)
+            h = memo.get(rng)
+            if h is None:
+                h = memo[rng] = range_hash(reader, *rng)
+            path.append(h)
+            if index - lo < k:
+                hi = lo + k
+            else:
+                lo += k
+        path.reverse()
+        paths.append(path)
+    return paths
 
 
 @dataclass(frozen=True)
@@ -86,28 +133,47 @@ class PublishedLog:
         size = self._snapshot.size if size is None else size
         return read_tile_at(self.root, size, ref.level, ref.index, ref.width)
 
-    def _reader(self, size: int) -> TileHashReader:
-        def fetch(level: int, index: int, width: int) -> bytes:
-            try:
-                return read_tile_at(self.root, size, level, index, width)
-            except FileNotFoundError:
-                path = TileRef(level, index, width).path
-                raise VerificationError("log.missing_tile", f"tile {path} is missing") from None
-
-        return TileHashReader(size, fetch, self._cache)
-
     def prove(self, index: int, snapshot: Snapshot | None = None) -> TlogProof:
         """A C2SP tlog-proof of entry ``index`` under ``snapshot`` (default: the latest)."""
+        return self.prove_many([index], snapshot)[0]
+
+    def prove_many(
+        self, indices: Sequence[int], snapshot: Snapshot | None = None
+    ) -> list[TlogProof]:
+        """tlog-proofs of several entries under one checkpoint, sharing their hashes."""
         snap = self._snapshot if snapshot is None else snapshot
-        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < snap.size:
-            raise UsageError(
-                "log.no_such_entry", f"no entry {index} under the checkpoint of size {snap.size}"
-            )
-        hashes = inclusion_proof(index, snap.size, self._reader(snap.size))
-        return TlogProof(index, tuple(hashes), snap.note)
+        for index in indices:
+            if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < snap.size:
+                raise UsageError(
+                    "log.no_such_entry",
+                    f"no entry {index} under the checkpoint of size {snap.size}",
+                )
+        reader = tile_reader(self.root, snap.size, self._cache)
+        paths = inclusion_paths(indices, snap.size, reader)
+        return [TlogProof(i, tuple(p), snap.note) for i, p in zip(indices, paths, strict=True)]
+
+    def proof_texts(self, indices: Sequence[int], snapshot: Snapshot | None = None) -> list[str]:
+        """The tlog-proofs of :meth:`prove_many` as text, each distinct hash base64-encoded
+        once for all of them (what ``POST /add`` answers with)."""
+        proofs = self.prove_many(indices, snapshot)
+        if not proofs:
+            return []
+        encoded: dict[bytes, str] = {}
+        tail = "\n\n" + proofs[0].checkpoint.decode("utf-8")
+        texts = []
+        for proof in proofs:
+            lines = [HEADER, f"index {proof.index}"]
+            for h in proof.hashes:
+                text = encoded.get(h)
+                if text is None:
+                    text = encoded[h] = base64.b64encode(h).decode("ascii")
+                lines.append(text)
+            texts.append("\n".join(lines) + tail)
+        return texts
 
     def tree_hash(self, size: int) -> bytes:
         """MTH of the first ``size`` entries, for any size up to the latest checkpoint."""
         if not 0 <= size <= self._snapshot.size:
             raise UsageError("log.beyond_checkpoint", f"size {size} is not published")
-        return EMPTY_ROOT if size == 0 else range_hash(self._reader(self._snapshot.size), 0, size)
+        reader = tile_reader(self.root, self._snapshot.size, self._cache)
+        return EMPTY_ROOT if size == 0 else range_hash(reader, 0, size)

@@ -24,12 +24,12 @@ from .. import checkpoint as _checkpoint
 from .. import note as _note
 from ..bundle import Bundle, parse_bundle
 from ..errors import AttestError, LimitExceededError
-from ..log import read_tile_at
 from ..merkle import range_hash
 from ..policy import Policy, load_policy
 from ..state import Remembered, VerifierState
-from ..tiles import TileCache, TileHashReader
+from ..tiles import TileCache
 from ..verify import verify
+from .published import tile_reader
 
 __all__ = ["BUNDLE_NAME", "Outcome", "VerifyPool"]
 
@@ -63,11 +63,8 @@ class _Judge:
         if cp.origin != self.origin or not 0 < cp.size <= published:
             return None
 
-        def fetch(level: int, index: int, width: int) -> bytes:
-            return read_tile_at(self.root, published, level, index, width)
-
         try:
-            root = range_hash(TileHashReader(published, fetch, self.cache), 0, cp.size)
+            root = range_hash(tile_reader(self.root, published, self.cache), 0, cp.size)
         except (AttestError, OSError):
             return None
         return Remembered(cp.size, root, b"")
