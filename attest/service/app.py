@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..errors import AttestError, MalformedError, UsageError
+from ..errors import AttestError, MalformedError, UsageError, VerificationError
 from ..log import Log
 from ..policy import Policy
 from ..replay import ReplayGuard
@@ -155,7 +155,7 @@ class _Service:
             KEY_HEADER.lower() not in request.headers
             or SIGNATURE_HEADER.lower() not in request.headers
         ):
-            raise UsageError(
+            raise VerificationError(
                 "auth.missing", f"sign the submission: send {KEY_HEADER} and {SIGNATURE_HEADER}"
             )
         if _media_type(request) not in {"", "application/json"}:
