@@ -377,6 +377,13 @@ def test_verify_over_http_matches_offline(world: World, tmp_path: Path) -> None:
         assert checks["checkpoint.consistency"] == "pass"
 
 
+def test_verify_on_worker_processes(world: World, tmp_path: Path) -> None:
+    with serving(world, tmp_path, verify_workers=1) as url, httpx.Client(base_url=url) as http:
+        assert http.post("/verify", content=world.good).json()["decision"] == "accept"
+        assert http.post("/verify", content=world.forked).json()["decision"] == "reject"
+        assert http.post("/verify", content=b"{}").status_code == 400
+
+
 def test_a_checkpoint_the_log_never_published_is_a_split_view(world: World, tmp_path: Path) -> None:
     policy = load_policy(world.policy)
     assert verify([world.forked], policy, now=datetime.now(UTC)).accepted  # offline, alone: fine
@@ -437,6 +444,9 @@ def test_unauthenticated_and_malformed_submissions_are_refused(
 
         body, headers = _signed([item])
         assert add(body, {"Content-Type": "application/json"}) == (401, "auth.missing")
+        r = http.post("/add", content=body)
+        assert r.headers["www-authenticate"] == 'Attest-Ed25519 realm="submissions"'
+
         assert add(*_signed([item], MALLORY)) == (403, "auth.unknown_submitter")
         forged = {**headers, SIGNATURE_HEADER: _signed([item], MALLORY)[1][SIGNATURE_HEADER]}
         assert add(body, forged) == (401, "auth.bad_signature")

@@ -99,6 +99,11 @@ def _init_worker(policy_path: str, origin: str, root: str) -> None:
     _worker = _Judge(load_policy(policy_path), origin, Path(root))
 
 
+def _ready() -> int:
+    assert _worker is not None
+    return os.getpid()
+
+
 def _run_in_worker(data: bytes, now: datetime, published: int) -> Outcome:
     assert _worker is not None
     return _worker.run(data, now, published)
@@ -131,6 +136,10 @@ class VerifyPool:
                 initargs=(os.fspath(policy_path), origin, os.fspath(root)),
             )
             self._call = _run_in_worker
+            # Start every worker now (each loads the policy), not on the first requests.
+            pending = [self._executor.submit(_ready) for _ in range(workers)]
+            for job in pending:
+                job.result(timeout=120)
         else:
             self._executor = ThreadPoolExecutor(1, thread_name_prefix="attest-verify")
             self._call = _Judge(policy, origin, root).run
