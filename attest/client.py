@@ -37,13 +37,14 @@ _USER_AGENT = "attest-client"
 
 @dataclass(frozen=True)
 class Receipt:
-    """A logged item: its index, the entry the log holds and its tlog-proof."""
+    """A logged item: its index, the entry the log holds and its tlog-proof (``None`` when
+    the server answered before the checkpoint: fetch it later with :meth:`ServiceClient.proof`)."""
 
     index: int
     existing: bool
     entry: LogEntry
     entry_bytes: bytes
-    proof: TlogProof
+    proof: TlogProof | None
 
 
 @dataclass(frozen=True)
@@ -149,11 +150,14 @@ class ServiceClient:
         *,
         log_key: str | None = None,
         origin: str | None = None,
+        wait: bool = True,
     ) -> list[Receipt]:
         """Log ``entries`` signed by ``key``; returns a checked receipt per entry, in order.
 
         ``log_key`` (the log's C2SP verifier key) makes each proof's checkpoint signature
-        checked too; ``origin`` saves asking the server for it.
+        checked too; ``origin`` saves asking the server for it. With ``wait=False`` the server
+        answers once the items are durable in its journal, before the checkpoint, and the
+        receipts carry no proofs.
         """
         origin = origin or (
             _note.parse_verifier_key(log_key).name if log_key is not None else self.origin()
@@ -163,8 +167,10 @@ class ServiceClient:
             submission = Submission(origin, int(time.time()), new_nonce(), tuple(entries))
             body, headers = sign_submission(submission, key)
             headers["Content-Type"] = "application/json"
+            if not wait:
+                headers["Prefer"] = "respond-async"
             status, answer_headers, data = self._request("POST", "/add", body, headers)
-            if status == 200:
+            if status in (200, 202):
                 doc = self._json(status, data)
                 return [
                     _receipt(item, want, verifier)
@@ -208,7 +214,8 @@ def _receipt(item: Any, want: SubmittedEntry, log: _note.Verifier | None) -> Rec
     try:
         index, existing = item["index"], bool(item["existing"])
         entry_bytes = base64.b64decode(item["entry"], validate=True)
-        proof = parse_tlog_proof(str(item["proof"]).encode("utf-8"))
+        text = item.get("proof")
+        proof = parse_tlog_proof(str(text).encode("utf-8")) if text is not None else None
     except (KeyError, TypeError, binascii.Error, ValueError) as exc:
         raise RemoteError("client.bad_response", f"an answered entry is malformed: {exc}") from None
     except MalformedError as exc:
@@ -218,6 +225,8 @@ def _receipt(item: Any, want: SubmittedEntry, log: _note.Verifier | None) -> Rec
         raise VerificationError(
             "client.wrong_entry", f"the server logged something else at index {index}"
         )
+    if proof is None:
+        return Receipt(index, existing, entry, entry_bytes, None)
     if proof.index != index:
         raise VerificationError("client.wrong_proof", f"the proof is for index {proof.index}")
     try:

@@ -112,6 +112,11 @@ def init(directory: Path, origin: str, key_path: Path) -> None:
     metavar="VKEY",
     help="With --server: the log's verifier key, to check each proof's checkpoint signature.",
 )
+@click.option(
+    "--no-wait",
+    is_flag=True,
+    help="With --server: answer once journalled, before the checkpoint (no proofs printed).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @handle_errors
 def append(
@@ -122,6 +127,7 @@ def append(
     no_checkpoint: bool,
     server: str | None,
     log_key: str | None,
+    no_wait: bool,
     as_json: bool,
 ) -> None:
     """Hash FILES (streaming, any size), log one entry each, and checkpoint.
@@ -158,8 +164,10 @@ def append(
             digest, size = hash_file(f, progress=progress.update if progress else None)
             guessed = media_type or mimetypes.guess_type(f.name)[0] or "application/octet-stream"
             entries.append(LogEntry(kind, digest, size, guessed.lower(), now, name=f.name))
+    if no_wait and server is None:
+        raise UsageError("cli.usage", "--no-wait is for --server")
     if server is not None:
-        _append_remote(server, entries, key, log_key, as_json)
+        _append_remote(server, entries, key, log_key, not no_wait, as_json)
         return
     with _open(directory, key, write=True, sign=not no_checkpoint) as lg:
         indices = lg.append_many(entries)
@@ -174,7 +182,12 @@ def append(
 
 
 def _append_remote(
-    server: str, entries: list[LogEntry], key: Path | None, log_key: str | None, as_json: bool
+    server: str,
+    entries: list[LogEntry],
+    key: Path | None,
+    log_key: str | None,
+    wait: bool,
+    as_json: bool,
 ) -> None:
     """Submit the entries' digests to the server, signed with the submitter key."""
     from attest.client import ServiceClient
@@ -188,7 +201,8 @@ def _append_remote(
     items = [SubmittedEntry(e.kind, e.digest, e.size, e.media_type, e.name) for e in entries]
     receipts = []
     for start in range(0, len(items), MAX_ENTRIES):
-        receipts += client.add(items[start : start + MAX_ENTRIES], signer, log_key=log_key)
+        batch = items[start : start + MAX_ENTRIES]
+        receipts += client.add(batch, signer, log_key=log_key, wait=wait)
     rows = [
         {
             "index": r.index,
@@ -196,7 +210,7 @@ def _append_remote(
             "size": r.entry.size,
             "name": item.name,
             "existing": r.existing,
-            "proof": r.proof.encode().decode("utf-8"),
+            "proof": r.proof.encode().decode("utf-8") if r.proof is not None else None,
         }
         for r, item in zip(receipts, items, strict=True)
     ]

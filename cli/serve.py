@@ -53,6 +53,12 @@ def _listen(host: str, port: int) -> socket.socket:
 @click.option("--queue-size", default=100_000, show_default=True, help="Items waiting at most.")
 @click.option("--batch-size", default=10_000, show_default=True, help="Items per checkpoint.")
 @click.option("--batch-wait-ms", default=5.0, show_default=True, help="Linger for a fuller batch.")
+@click.option(
+    "--checkpoint-interval-ms",
+    default=100.0,
+    show_default=True,
+    help="Longest wait of journalled items for a checkpoint.",
+)
 @click.option("--add-timeout", default=10.0, show_default=True, help="Seconds POST /add waits.")
 @click.option(
     "--max-bundle-size",
@@ -81,6 +87,7 @@ def serve(
     queue_size: int,
     batch_size: int,
     batch_wait_ms: float,
+    checkpoint_interval_ms: float,
     add_timeout: float,
     max_bundle_size: int,
     verify_workers: int,
@@ -112,6 +119,7 @@ def serve(
         queue_size=queue_size,
         batch_size=batch_size,
         batch_wait=batch_wait_ms / 1000,
+        checkpoint_interval=checkpoint_interval_ms / 1000,
         add_timeout=add_timeout,
         max_bundle_bytes=max_bundle_size,
         verify_workers=verify_workers,

@@ -522,6 +522,45 @@ def test_idempotent_submissions(world: World, tmp_path: Path) -> None:
         assert ServiceClient(url).add([a], ACME)[0].index == first.index
 
 
+def test_respond_async_answers_once_journalled(world: World, tmp_path: Path) -> None:
+    # A checkpoint interval longer than the test: only a waiting request brings one.
+    with (
+        serving(world, tmp_path, checkpoint_interval=60) as url,
+        httpx.Client(base_url=url) as http,
+    ):
+        body, headers = _signed([_entry(b"async one"), _entry(b"async two")])
+        r = http.post("/add", content=body, headers={**headers, "Prefer": "respond-async"})
+        assert r.status_code == 202 and r.headers["preference-applied"] == "respond-async"
+        first = r.json()["entries"][0]
+        index = first["index"]
+        assert "proof" not in first and r.json()["checkpointSize"] <= index
+        assert http.get("/healthz").json()["pending"] == 2
+        pending = http.get(first["proofUrl"])
+        assert (pending.status_code, _error(pending)) == (404, "log.pending")
+        assert pending.headers["retry-after"] == "1"
+
+        client = ServiceClient(url)
+        (again,) = client.add([_entry(b"async one")], ACME, wait=False)  # matched in memory
+        assert (again.index, again.existing, again.proof) == (index, True, None)
+        (waited,) = client.add([_entry(b"async two")], ACME, log_key=VKEY)  # brings a checkpoint
+        assert waited.index == index + 1 and waited.proof is not None
+        assert http.get(first["proofUrl"]).status_code == 200
+        assert http.get("/healthz").json()["pending"] == 0
+    with serving(world, tmp_path, checkpoint_interval=0.05) as url:
+        client = ServiceClient(url)
+        (r3,) = client.add([_entry(b"async three")], ACME, wait=False)
+        deadline = time.monotonic() + 10
+        while True:  # the interval brings the checkpoint on its own
+            with contextlib.suppress(RemoteError):
+                proof = client.proof(r3.index)
+                break
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        verify_tlog_proof(
+            proof, hashlib.sha256(b"\x00" + r3.entry_bytes).digest(), SIGNER.verifier()
+        )
+
+
 def test_a_full_queue_answers_429(world: World, tmp_path: Path) -> None:
     with serving(world, tmp_path, queue_size=3, batch_size=100, batch_wait=0.8) as url:
         client = ServiceClient(url, retries=0)
@@ -647,6 +686,30 @@ def test_attest_serve_starts_with_one_command(world: World, tmp_path: Path) -> N
     with Log.open(d, SIGNER, write=True) as log:  # the lock was released
         log.audit()
         assert LogEntry.decode(log.entry(receipt.index)).digest == hash_bytes(b"via the command")
+
+
+def test_journalled_answers_survive_sigkill(world: World, tmp_path: Path) -> None:
+    d = _copy(world, tmp_path)
+    key, sub = _key_file(tmp_path / "log.key", ORIGIN, LOG_KEY), tmp_path / "submitters.txt"
+    sub.write_text(f"{encode_did_key(ACME.public_key)}\n")
+    attest = shutil.which("attest") or str(Path(sys.executable).parent / "attest")
+    argv = [attest, "serve", "--log", str(d), "--port", "0", "--key", str(key)]
+    argv += ["--submitters", str(sub), "--checkpoint-interval-ms", "60000"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().decode().split(" at ", 1)[1].split(" ", 1)[0]
+        items = [_entry(b"journalled %d" % i) for i in range(50)]
+        receipts = ServiceClient(url, timeout=10).add(items, ACME, wait=False)
+    finally:
+        proc.send_signal(signal.SIGKILL)  # before any checkpoint covers them
+        proc.wait(timeout=20)
+    with Log.open(d, SIGNER, write=True) as log:  # recovery keeps the journal
+        assert log.checkpoint_size <= receipts[0].index
+        log.checkpoint()
+        for r, item in zip(receipts, items, strict=True):
+            assert log.entry(r.index) == r.entry_bytes
+            assert LogEntry.decode(r.entry_bytes).digest == item.digest
 
 
 # --- schemathesis -------------------------------------------------------------------------------

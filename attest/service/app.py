@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -35,7 +36,7 @@ from .http import error_response, json_response, read_body
 from .openapi import openapi_document
 from .published import PublishedLog
 from .verifier import VerifyPool
-from .writer import Writer
+from .writer import Logged, Writer
 
 __all__ = ["CHECKPOINT_CACHE", "FULL_TILE_CACHE", "PARTIAL_TILE_CACHE", "create_app"]
 
@@ -50,6 +51,12 @@ OCTETS = "application/octet-stream"
 _JSON_TYPES = {"application/json", "application/vnd.attest.bundle+json"}
 _CBOR_TYPES = {"application/cbor", "application/vnd.attest.bundle+cbor"}
 _SNIFF_TYPES = {"", "application/octet-stream"}
+
+
+def _prefers_async(request: Request) -> bool:
+    """RFC 7240 ``Prefer: respond-async``: answer once durable, before the checkpoint."""
+    prefs = request.headers.get("prefer", "")
+    return any(p.split(";", 1)[0].strip().lower() == "respond-async" for p in prefs.split(","))
 
 
 def _media_type(request: Request) -> str:
@@ -81,6 +88,7 @@ class _Service:
                 queue_size=config.queue_size,
                 batch_size=config.batch_size,
                 batch_wait=config.batch_wait,
+                checkpoint_interval=config.checkpoint_interval,
             )
             if submitters is not None
             else None
@@ -143,6 +151,11 @@ class _Service:
     async def proof(self, request: Request) -> Response:
         self.follow()
         index = int(request.path_params["index"])
+        if (
+            self.writer is not None
+            and self.published.snapshot.size <= index < self.writer.acknowledged
+        ):
+            raise UsageError("log.pending", f"entry {index} is logged; its checkpoint comes next")
         data = self.published.prove(index).encode()
         return Response(data, headers={"Cache-Control": "no-cache"}, media_type=TEXT)
 
@@ -175,32 +188,49 @@ class _Service:
             max_size=limit,
         )
         submission, key = auth.submission, auth.submitter.public_key.raw
+        respond_async = _prefers_async(request)
         self.replay.check(key, submission.nonce, submission.time, now)
-        futures = self.writer.submit([e.log_entry(now) for e in submission.entries])
+        futures = self.writer.submit(
+            [e.log_entry(now) for e in submission.entries], wants_checkpoint=not respond_async
+        )
         self.replay.remember(key, submission.nonce, submission.time)
-        _, pending = await asyncio.wait(set(futures), timeout=self.config.add_timeout)
-        if pending:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.config.add_timeout
+        _, waiting = await asyncio.wait(set(futures), timeout=self.config.add_timeout)
+        if waiting:
             raise UsageError(
                 "server.timeout",
-                "not yet checkpointed; the items stay queued: send the same items again "
+                "not yet logged; the items stay queued: send the same items again "
                 "(a new signed request) to learn their indices",
             )
         logged = [f.result() for f in futures]
+        if not respond_async:
+            needed = max(r.index for r in logged) + 1
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout_at(deadline):
+                    await self.writer.checkpointed(needed)
         snapshot = self.published.snapshot
+        if snapshot.size <= max(r.index for r in logged):
+            # Durable in the journal; the proofs follow the next checkpoint.
+            headers = {"Preference-Applied": "respond-async"} if respond_async else {}
+            doc = self._logged(logged, None, snapshot.size)
+            return json_response(doc, 202, {**headers, "Cache-Control": "no-store"})
         proofs = self.published.proof_texts([r.index for r in logged], snapshot)
-        entries = [
-            {
+        return json_response(self._logged(logged, proofs, snapshot.size))
+
+    def _logged(self, logged: list[Logged], proofs: list[str] | None, size: int) -> dict[str, Any]:
+        entries = []
+        for i, r in enumerate(logged):
+            item: dict[str, Any] = {
                 "index": r.index,
                 "existing": r.existing,
                 "entry": base64.b64encode(r.entry).decode("ascii"),
-                "proof": proof,
-                "proofUrl": f"/proof/{r.index}",
             }
-            for r, proof in zip(logged, proofs, strict=True)
-        ]
-        return json_response(
-            {"origin": self.origin, "checkpointSize": snapshot.size, "entries": entries}
-        )
+            if proofs is not None:
+                item["proof"] = proofs[i]
+            item["proofUrl"] = f"/proof/{r.index}"
+            entries.append(item)
+        return {"origin": self.origin, "checkpointSize": size, "entries": entries}
 
     # --- verification ----------------------------------------------------------------------
 
@@ -239,6 +269,7 @@ class _Service:
             "submissions": self.writer is not None,
             "verification": self.verifier is not None,
             "queued": self.writer.queued if self.writer is not None else 0,
+            "pending": self.writer.pending if self.writer is not None else 0,
         }
         return json_response(doc, 503 if failing else 200, {"Cache-Control": "no-store"})
 

@@ -20,7 +20,10 @@ class ServiceConfig:
     batch_size: int = 10_000
     #: How long the writer lingers for more items before writing a batch that is not full.
     batch_wait: float = 0.005
-    #: How long ``POST /add`` waits for the checkpoint covering its items (503 past it).
+    #: Longest time journalled items wait for a checkpoint.
+    checkpoint_interval: float = 0.1
+    #: How long ``POST /add`` waits for its items to be logged (503 past it) and then for the
+    #: checkpoint covering them (202 past it).
     add_timeout: float = 10.0
     #: Largest ``POST /add`` body.
     max_submission_bytes: int = 1 << 20
@@ -54,6 +57,6 @@ class ServiceConfig:
         for name in ("batch_wait", "verify_workers"):
             if getattr(self, name) < 0:
                 raise UsageError("service.bad_config", f"{name} must not be negative")
-        for name in ("add_timeout", "read_timeout", "verify_timeout"):
+        for name in ("checkpoint_interval", "add_timeout", "read_timeout", "verify_timeout"):
             if not getattr(self, name) > 0:
                 raise UsageError("service.bad_config", f"{name} must be positive")

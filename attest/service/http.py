@@ -40,11 +40,12 @@ STATUS: dict[str, int] = {
     "server.unavailable": 503,
     "server.internal": 500,
     "log.no_such_entry": 404,
+    "log.pending": 404,
     "tiles.not_found": 404,
     "tiles.bad_path": 404,
 }
 
-_RETRY = {429: "1", 503: "1"}
+_RETRY = {429, 503}
 
 
 def status_of(exc: AttestError) -> int:
@@ -68,8 +69,8 @@ def error_response(exc: AttestError, extra: Mapping[str, Any] | None = None) -> 
     """The JSON error answer for ``exc``, with Retry-After or WWW-Authenticate as fitting."""
     status = status_of(exc)
     headers: dict[str, str] = {"Cache-Control": "no-store"}
-    if status in _RETRY:
-        headers["Retry-After"] = _RETRY[status]
+    if status in _RETRY or exc.code == "log.pending":
+        headers["Retry-After"] = "1"
     if status == 401:
         headers["WWW-Authenticate"] = 'Attest-Ed25519 realm="submissions"'
     doc: dict[str, Any] = {"error": {"code": exc.code, "message": exc.message}}

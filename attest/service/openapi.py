@@ -133,12 +133,15 @@ def openapi_document(config: ServiceConfig, *, origin: str) -> dict[str, Any]:
                 "type": "array",
                 "items": {
                     "type": "object",
-                    "required": ["index", "existing", "entry", "proof", "proofUrl"],
+                    "required": ["index", "existing", "entry", "proofUrl"],
                     "properties": {
                         "index": {"type": "integer", "minimum": 0},
                         "existing": {"type": "boolean"},
                         "entry": {"type": "string", "contentEncoding": "base64"},
-                        "proof": {"type": "string", "description": "c2sp.org/tlog-proof@v1"},
+                        "proof": {
+                            "type": "string",
+                            "description": "c2sp.org/tlog-proof@v1 (200 answers only)",
+                        },
                         "proofUrl": {"type": "string"},
                     },
                 },
@@ -159,7 +162,15 @@ def openapi_document(config: ServiceConfig, *, origin: str) -> dict[str, Any]:
     }
     health = {
         "type": "object",
-        "required": ["status", "origin", "checkpointSize", "submissions", "verification", "queued"],
+        "required": [
+            "status",
+            "origin",
+            "checkpointSize",
+            "submissions",
+            "verification",
+            "queued",
+            "pending",
+        ],
         "properties": {
             "status": {"enum": ["ok", "failing"]},
             "origin": {"type": "string"},
@@ -167,6 +178,7 @@ def openapi_document(config: ServiceConfig, *, origin: str) -> dict[str, Any]:
             "submissions": {"type": "boolean"},
             "verification": {"type": "boolean"},
             "queued": {"type": "integer"},
+            "pending": {"type": "integer"},
         },
     }
     bundle_body = {"schema": {"type": "string", "format": "binary"}}
@@ -239,7 +251,11 @@ def openapi_document(config: ServiceConfig, *, origin: str) -> dict[str, Any]:
                             "description": "The tlog-proof text.",
                             "content": {_TEXT: {"schema": {"type": "string"}}},
                         },
-                        "404": _error("No such entry (`log.no_such_entry`)."),
+                        "404": _error(
+                            "No such entry (`log.no_such_entry`), or not under a checkpoint "
+                            "yet (`log.pending`, with Retry-After).",
+                            _RETRY_AFTER,
+                        ),
                     },
                 }
             },
@@ -250,10 +266,24 @@ def openapi_document(config: ServiceConfig, *, origin: str) -> dict[str, Any]:
                     "description": (
                         f"The body is a submission; `{SIGNATURE_HEADER}` is the Ed25519 "
                         "signature of `attest-submission/v1\\n` followed by the body's JCS "
-                        f"bytes, by the key `{KEY_HEADER}` names. Answered once a checkpoint "
-                        f"covers every item (at most {config.add_timeout:g} s)."
+                        f"bytes, by the key `{KEY_HEADER}` names. Answered 200 with proofs once "
+                        "a checkpoint covers every item, or 202 without them once every item "
+                        "is durable in the journal (with `Prefer: respond-async`, or when the "
+                        f"checkpoint takes longer than {config.add_timeout:g} s)."
                     ),
                     "security": [{"submitterKey": [], "submitterSignature": []}],
+                    "parameters": [
+                        {
+                            "name": "Prefer",
+                            "in": "header",
+                            "required": False,
+                            "description": (
+                                "`respond-async`: answer 202 once the items are durable in "
+                                "the journal, before the checkpoint (RFC 7240)."
+                            ),
+                            "schema": {"type": "string"},
+                        }
+                    ],
                     "requestBody": {
                         "required": True,
                         "content": {
@@ -265,6 +295,17 @@ def openapi_document(config: ServiceConfig, *, origin: str) -> dict[str, Any]:
                     "responses": {
                         "200": {
                             "description": "Every item's index, entry and tlog-proof.",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Logged"}
+                                }
+                            },
+                        },
+                        "202": {
+                            "description": (
+                                "Every item's index and entry, durable in the journal; no "
+                                "checkpoint covers them yet: fetch the proofs at proofUrl."
+                            ),
                             "content": {
                                 "application/json": {
                                     "schema": {"$ref": "#/components/schemas/Logged"}

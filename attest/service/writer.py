@@ -2,9 +2,15 @@
 
 Requests put items on a bounded queue and wait on a future per item. The writer takes up to
 ``batch_size`` items, lingering ``batch_wait`` seconds for a batch to fill, and on its own
-thread looks each one up (an item already logged keeps its index) and logs the rest with one
-``append_and_checkpoint``. Only when that returns — entries, tiles and the signed checkpoint
-all durable — are the futures resolved: an index is never given out before it is durable.
+thread looks each one up (an item already logged, or journalled and waiting for a checkpoint,
+keeps its index) and logs the rest. A future is resolved only once its item is durable:
+
+- items whose requests wait for a checkpoint, with nothing else pending, are logged with one
+  ``append_and_checkpoint`` (entries, tiles and the signed checkpoint all durable);
+- otherwise the batch is journalled with ``append_many`` (fsynced), its futures resolved, and
+  a checkpoint follows as soon as a request waits for one, or ``checkpoint_interval`` after
+  the first journalled item, or once ``batch_size`` items are pending.
+
 While a batch is written the next one gathers. A repeated item waiting in the queue shares
 the first one's future, so it is logged once.
 
@@ -50,6 +56,14 @@ class _Item:
     key: Key
     entry: LogEntry
     future: asyncio.Future[Logged]
+    wants_checkpoint: bool
+
+
+@dataclass(frozen=True)
+class _Written:
+    logged: list[Logged]
+    note: bytes | None  # the new checkpoint, when the batch was checkpointed
+    size: int  # every acknowledged entry: checkpointed and journalled
 
 
 class Writer:
@@ -63,30 +77,41 @@ class Writer:
         queue_size: int,
         batch_size: int,
         batch_wait: float,
+        checkpoint_interval: float,
     ) -> None:
         self._log = log
         self._published = published
         self._queue_size = queue_size
         self._batch_size = batch_size
         self._batch_wait = batch_wait
+        self._interval = checkpoint_interval
         self._queue: deque[_Item] = deque()
         self._waiting: dict[Key, asyncio.Future[Logged]] = {}
+        self._checkpoint_waiters: list[tuple[int, asyncio.Future[None]]] = []
+        self._pending = 0  # journalled, not yet checkpointed
+        self._pending_since: float | None = None
+        self._journalled: dict[Key, Logged] = {}  # writer thread only
         self._wake = asyncio.Event()
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="attest-log-writer")
         self._task: asyncio.Task[None] | None = None
         self._closing = False
+        self.acknowledged = log.size
         self.failure: AttestError | None = None
-        self.batches = 0
 
     @property
     def queued(self) -> int:
         return len(self._queue)
 
+    @property
+    def pending(self) -> int:
+        """Journalled items a checkpoint does not cover yet."""
+        return self._pending
+
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="attest-writer")
 
     async def close(self) -> None:
-        """Stop taking items, write what is queued, and stop."""
+        """Stop taking items, write and checkpoint what is queued, and stop."""
         self._closing = True
         self._wake.set()
         if self._task is not None:
@@ -94,7 +119,9 @@ class Writer:
                 await self._task
         self._thread.shutdown(wait=True)
 
-    def submit(self, entries: Sequence[LogEntry]) -> list[asyncio.Future[Logged]]:
+    def submit(
+        self, entries: Sequence[LogEntry], *, wants_checkpoint: bool
+    ) -> list[asyncio.Future[Logged]]:
         """Queue ``entries`` (all or none) and return one future per entry, in order.
 
         Raises ``server.busy`` (:class:`LimitExceededError`) when the queue cannot take them
@@ -113,18 +140,48 @@ class Writer:
             if future is None:
                 future = loop.create_future()
                 self._waiting[key] = future
-                self._queue.append(_Item(key, entry, future))
+                self._queue.append(_Item(key, entry, future, wants_checkpoint))
             futures.append(future)
         self._wake.set()
         return futures
 
+    async def checkpointed(self, size: int) -> None:
+        """Wait until a published checkpoint covers the first ``size`` entries."""
+        if self._published.snapshot.size >= size:
+            return
+        if self.failure is not None:
+            raise self.failure
+        future = asyncio.get_running_loop().create_future()
+        self._checkpoint_waiters.append((size, future))
+        self._wake.set()
+        await future
+
+    # --- the task ------------------------------------------------------------------------------
+
+    def _checkpoint_due(self, now: float) -> bool:
+        if not self._pending:
+            return False
+        assert self._pending_since is not None
+        return (
+            self._closing
+            or bool(self._checkpoint_waiters)
+            or self._pending >= self._batch_size
+            or now >= self._pending_since + self._interval
+        )
+
     async def _gather(self) -> list[_Item]:
-        """Wait for items, linger up to ``batch_wait`` for a full batch, take one."""
+        """Wait for items (or a due checkpoint), linger for a fuller batch, take one."""
+        loop = asyncio.get_running_loop()
         while not self._queue:
-            if self._closing:
+            if self._closing or self._checkpoint_due(loop.time()):
                 return []
             self._wake.clear()
-            await self._wake.wait()
+            timeout = None
+            if self._pending_since is not None:
+                timeout = max(0.0, self._pending_since + self._interval - loop.time())
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(timeout):
+                    await self._wake.wait()
         if len(self._queue) < self._batch_size and not self._closing and self._batch_wait > 0:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._batch_wait):
@@ -136,23 +193,58 @@ class Writer:
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
-        while True:
-            batch = await self._gather()
-            if not batch:
-                return
-            try:
-                logged, note = await loop.run_in_executor(self._thread, self._write, batch)
-            except Exception as exc:  # fail-stop: nothing more is written by this process
-                _log.exception("writing a batch of %d failed; the writer stops", len(batch))
-                self._fail(batch, exc)
-                return
-            self._published.publish(note)
-            self.batches += 1
-            for item, result in zip(batch, logged, strict=True):
-                if self._waiting.get(item.key) is item.future:
-                    del self._waiting[item.key]
-                if not item.future.done():
-                    item.future.set_result(result)
+        batch: list[_Item] = []
+        try:
+            while True:
+                batch = await self._gather()
+                if batch:
+                    # Straight to a checkpoint when every item waits for one and nothing is
+                    # journalled; else journal now and checkpoint when it is due.
+                    direct = not self._pending and all(i.wants_checkpoint for i in batch)
+                    written = await loop.run_in_executor(self._thread, self._write, batch, direct)
+                    self._written(batch, written, loop.time())
+                    if any(i.wants_checkpoint for i in batch) and self._pending:
+                        await self._checkpoint(loop)
+                    batch = []
+                if self._checkpoint_due(loop.time()):
+                    await self._checkpoint(loop)
+                if self._closing and not self._queue and not self._pending:
+                    return
+        except Exception as exc:  # fail-stop: nothing more is written by this process
+            _log.exception("writing to the log failed; the writer stops")
+            self._fail(batch, exc)
+
+    def _written(self, batch: list[_Item], written: _Written, now: float) -> None:
+        if written.note is not None:
+            self._publish(written.note)
+        else:
+            new = written.size - self.acknowledged
+            if new and self._pending_since is None:
+                self._pending_since = now
+            self._pending += new
+        self.acknowledged = written.size
+        for item, result in zip(batch, written.logged, strict=True):
+            if self._waiting.get(item.key) is item.future:
+                del self._waiting[item.key]
+            if not item.future.done():
+                item.future.set_result(result)
+
+    async def _checkpoint(self, loop: asyncio.AbstractEventLoop) -> None:
+        note = await loop.run_in_executor(self._thread, self._checkpoint_now)
+        self._pending, self._pending_since = 0, None
+        self._publish(note)
+
+    def _publish(self, note: bytes) -> None:
+        self._published.publish(note)
+        size = self._published.snapshot.size
+        waiting = []
+        for needed, future in self._checkpoint_waiters:
+            if needed <= size:
+                if not future.done():
+                    future.set_result(None)
+            else:
+                waiting.append((needed, future))
+        self._checkpoint_waiters = waiting
 
     def _fail(self, batch: list[_Item], exc: Exception) -> None:
         code = exc.code if isinstance(exc, AttestError) else type(exc).__name__
@@ -160,12 +252,19 @@ class Writer:
         for item in [*batch, *self._queue]:
             if not item.future.done():
                 item.future.set_exception(self.failure)
+        for _, future in self._checkpoint_waiters:
+            if not future.done():
+                future.set_exception(self.failure)
         self._queue.clear()
         self._waiting.clear()
+        self._checkpoint_waiters = []
 
     # --- on the writer thread ------------------------------------------------------------------
 
     def _find(self, key: Key) -> Logged | None:
+        journalled = self._journalled.get(key)
+        if journalled is not None:
+            return Logged(journalled.index, journalled.entry, True)
         kind, sha256, size = key
         log = self._log
         for index in log.find(Digest(sha256)):
@@ -175,20 +274,33 @@ class Writer:
                 return Logged(index, data, True)
         return None
 
-    def _write(self, batch: list[_Item]) -> tuple[list[Logged], bytes]:
+    def _write(self, batch: list[_Item], direct: bool) -> _Written:
         results: list[Logged | None] = []
-        new: list[LogEntry] = []
+        new: list[_Item] = []
         slots: list[int] = []
         for item in batch:
             found = self._find(item.key)
             if found is None:
                 slots.append(len(results))
-                new.append(item.entry)
+                new.append(item)
             results.append(found)
+        note = None
         if new:
-            indices, _ = self._log.append_and_checkpoint(new)
-            for slot, index, entry in zip(slots, indices, new, strict=True):
-                results[slot] = Logged(index, entry.encode(), False)
+            entries = [item.entry for item in new]
+            if direct:
+                indices, note = self._log.append_and_checkpoint(entries)
+            else:
+                indices = self._log.append_many(entries)
+            for slot, index, item in zip(slots, indices, new, strict=True):
+                logged = Logged(index, item.entry.encode(), False)
+                results[slot] = logged
+                if not direct:
+                    self._journalled[item.key] = logged
         done = [r for r in results if r is not None]
         assert len(done) == len(batch)
-        return done, self._log.checkpoint_note
+        return _Written(done, note, self._log.size)
+
+    def _checkpoint_now(self) -> bytes:
+        note = self._log.checkpoint()
+        self._journalled.clear()
+        return note
