@@ -30,7 +30,10 @@ __all__ = [
     "CBOR_MEDIA_TYPE",
     "JSON_MEDIA_TYPE",
     "MAX_BUNDLE_SIZE",
+    "MAX_EMBEDDED_SIZE",
     "MAX_ENTRIES",
+    "MAX_EVIDENCE_DATA",
+    "MAX_JSON_STRING",
     "Bundle",
     "LoggedEntry",
     "parse_bundle",
@@ -43,6 +46,13 @@ BUNDLE_VERSION = 1
 MAX_BUNDLE_SIZE = 64 * 1024 * 1024
 #: Most log entries in one bundle (the credential and the evidence it cites).
 MAX_ENTRIES = 1025
+#: Most embedded evidence files in one bundle.
+MAX_EVIDENCE_DATA = 1024
+#: Largest embedded evidence file, in bytes (what ``attest issue`` embeds at most).
+MAX_EMBEDDED_SIZE = 16 * 1024 * 1024
+#: Longest JSON string in a JSON bundle, in characters: the base64 of the largest embedded
+#: evidence file. Checked before the JSON parser builds any string.
+MAX_JSON_STRING = 4 * -(-MAX_EMBEDDED_SIZE // 3)
 ROLES = ("credential", "evidence")
 
 _TOP_KEYS = {"mediaType", "version", "credential", "log", "entries", "evidenceData", "statusList"}
@@ -184,7 +194,7 @@ def parse_bundle(data: bytes) -> Bundle:
         raise LimitExceededError("bundle.too_large", f"a bundle is at most {MAX_BUNDLE_SIZE} bytes")
     doc: Any
     if data.lstrip()[:1] == b"{":
-        doc = parse_json(data, max_size=MAX_BUNDLE_SIZE)
+        doc = parse_json(data, max_size=MAX_BUNDLE_SIZE, max_string=MAX_JSON_STRING)
         cbor = False
     else:
         doc = decode_cbor(data, max_size=MAX_BUNDLE_SIZE, max_items=1 << 16)
@@ -255,11 +265,20 @@ def parse_bundle(data: bytes) -> Bundle:
     raw_evidence = doc.get("evidenceData", [])
     if not isinstance(raw_evidence, Sequence) or isinstance(raw_evidence, str | bytes):
         raise MalformedError("bundle.bad_field", "evidenceData must be a list")
+    if len(raw_evidence) > MAX_EVIDENCE_DATA:
+        raise LimitExceededError(
+            "bundle.too_much_evidence", f"at most {MAX_EVIDENCE_DATA} embedded evidence files"
+        )
     for i, item in enumerate(raw_evidence):
         if not isinstance(item, Mapping) or set(item) != {"digest", "data"}:
             raise MalformedError("bundle.bad_field", f"evidenceData {i} needs digest and data")
         digest = str(Digest.parse(item["digest"]))
         payload = _bytes(item["data"], "data") if cbor else _unb64(item["data"], "data")
+        if len(payload) > MAX_EMBEDDED_SIZE:
+            raise LimitExceededError(
+                "bundle.evidence_too_large",
+                f"evidenceData {i} is over {MAX_EMBEDDED_SIZE} bytes; reference it instead",
+            )
         if digest in evidence:
             raise MalformedError("bundle.duplicate_evidence", f"{digest} is embedded twice")
         evidence[digest] = payload

@@ -27,6 +27,7 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_SAFE_INTEGER",
     "MAX_SIZE",
+    "MAX_STRING_LENGTH",
     "JsonInput",
     "JsonValue",
     "canonicalize",
@@ -50,13 +51,21 @@ MAX_DEPTH: Final = 64
 """Default deepest nesting of arrays and objects (``[]`` is depth 1). A credential with its
 proof nests about 6 deep; 64 leaves room and keeps recursion far from Python's limit."""
 
+MAX_STRING_LENGTH: Final = 1 << 20
+"""Default longest string (or member name) of :func:`parse_json`, in characters as written
+between its quotes, escapes included. Readers of larger documents pass their own limit."""
+
 MAX_SAFE_INTEGER: Final = 2**53 - 1
 """Largest integer an IEEE 754 double holds exactly; JCS refuses anything beyond ±this."""
 
 _MAX_SAFE_DIGITS: Final = len(str(MAX_SAFE_INTEGER))
 _SURROGATE: Final = re.compile("[\ud800-\udfff]")
 _ESCAPED_SURROGATE: Final = re.compile(r"\\u[dD][89a-fA-F]")
-_STRING: Final = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+# A string token, or an unterminated one up to the end of the text. Possessive quantifiers
+# and the optional closing quote keep every match attempt linear and the scan one pass: a
+# pattern that needs the closing quote backtracks over the whole rest of the text at every
+# unbalanced quote, which is quadratic on `"\\"\\"\\"…` (the parser rejects such text later).
+_STRING: Final = re.compile(r'"[^"\\]*+(?:\\.[^"\\]*+)*+"?', re.DOTALL)
 _NOT_BRACKET: Final = re.compile(r"[^\[\]{}]+")
 _DEPTH_STEP: Final = {"[": 1, "{": 1, "]": -1, "}": -1}
 
@@ -209,10 +218,17 @@ def _copy(value: object, depth: int, max_depth: int, where: str) -> JsonValue:
     )
 
 
-def parse_json(data: bytes, *, max_size: int = MAX_SIZE, max_depth: int = MAX_DEPTH) -> JsonValue:
+def parse_json(
+    data: bytes,
+    *,
+    max_size: int = MAX_SIZE,
+    max_depth: int = MAX_DEPTH,
+    max_string: int = MAX_STRING_LENGTH,
+) -> JsonValue:
     """Parse untrusted JSON bytes strictly (see the module docstring); never a bare exception.
 
-    Raises :class:`LimitExceededError` (``json.too_large``, ``json.too_deep``) or
+    Raises :class:`LimitExceededError` (``json.too_large``, ``json.too_deep``,
+    ``json.string_too_long``) or
     :class:`MalformedError` (``json.bad_encoding``, ``json.syntax``, ``json.duplicate_key``,
     ``json.non_finite``, ``json.number_out_of_range``, ``json.int_out_of_range``,
     ``json.lone_surrogate``).
@@ -230,6 +246,7 @@ def parse_json(data: bytes, *, max_size: int = MAX_SIZE, max_depth: int = MAX_DE
             "json.bad_encoding", f"JSON text is not UTF-8 (byte {exc.start}: {exc.reason})"
         ) from exc
     _check_depth(text, max_depth)
+    _check_string_lengths(text, max_string)
     try:
         value: JsonValue = json.loads(
             text,
@@ -257,6 +274,18 @@ def _check_depth(text: str, max_depth: int) -> None:
     deepest = max(itertools.accumulate(_DEPTH_STEP[c] for c in brackets), default=0)
     if deepest > max_depth:
         _too_deep(max_depth)
+
+
+def _check_string_lengths(text: str, max_string: int) -> None:
+    """Bound every string before the parser builds it: one linear scan of the tokens."""
+    if len(text) <= max_string + 2:
+        return
+    for token in _STRING.finditer(text):
+        if token.end() - token.start() - 2 > max_string:
+            raise LimitExceededError(
+                "json.string_too_long",
+                f"a JSON string at character {token.start()} is longer than {max_string}",
+            )
 
 
 def _too_deep(max_depth: int) -> NoReturn:
