@@ -11,6 +11,7 @@ the time, the remembered state and any status lists; the new state comes back in
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -23,15 +24,17 @@ from .cbor import decode_cbor
 from .credential import ATTEST_CONTEXT, CREDENTIAL_TYPE, VC_CONTEXT, credential_digest
 from .digest import Digest
 from .duration import format_duration
-from .errors import AttestError, MalformedError, VerificationError
+from .errors import AttestError, LimitExceededError, MalformedError, VerificationError
 from .merkle import leaf_hash, verify_consistency, verify_inclusion
 from .pact import compare
 from .policy import Policy, TrustedIssuer
 from .state import Remembered, VerifierState
+from .status_list import StatusResult
 from .xsd_datetime import format_datetime_stamp, parse_datetime_stamp
 
 __all__ = [
     "FAIL",
+    "MAX_CITED_EVIDENCE",
     "NOT_APPLICABLE",
     "PASS",
     "STEPS",
@@ -44,6 +47,8 @@ __all__ = [
 ]
 
 PASS, FAIL, NOT_APPLICABLE = "pass", "fail", "not-applicable"
+#: Most evidence items one credential may cite (a bundle carries at most 1,024 beside it).
+MAX_CITED_EVIDENCE = 1024
 ACCEPT, REJECT = "accept", "reject"
 
 #: The steps, in the order they run (specs/verification.md §2).
@@ -315,6 +320,7 @@ def _read_facts(doc: Mapping[str, Any]) -> Facts:
     types = doc.get("type")
     _require(
         isinstance(types, Sequence)
+        and not isinstance(types, str)
         and "VerifiableCredential" in types
         and CREDENTIAL_TYPE in types,
         "credential.bad_type",
@@ -339,6 +345,7 @@ def _read_facts(doc: Mapping[str, Any]) -> Facts:
             not isinstance(name, str)
             or isinstance(value, bool)
             or not isinstance(value, int | float)
+            or (isinstance(value, float) and not math.isfinite(value))
             or not isinstance(unit, str)
         ):
             raise MalformedError("credential.malformed", "a measurement is malformed")
@@ -353,6 +360,11 @@ def _read_facts(doc: Mapping[str, Any]) -> Facts:
         raise MalformedError("credential.malformed", "validUntil is before validFrom")
     status = doc.get("credentialStatus")
     statuses = () if status is None else tuple(_list(status, "credentialStatus", single=True))
+    evidence = _list(doc.get("evidence", []), "evidence", single=True)
+    if len(evidence) > MAX_CITED_EVIDENCE:
+        raise LimitExceededError(
+            "credential.too_much_evidence", f"a credential cites at most {MAX_CITED_EVIDENCE} items"
+        )
     return Facts(
         id=_text(doc, "id"),
         issuer=_text(doc, "issuer"),
@@ -366,7 +378,7 @@ def _read_facts(doc: Mapping[str, Any]) -> Facts:
         verdict=_text(ev, "verdict", "evaluation"),
         measurements=measurements,
         outcomes=tuple(_list(ev.get("obligationOutcome"), "obligationOutcome")),
-        evidence=tuple(_list(doc.get("evidence", []), "evidence", single=True)),
+        evidence=tuple(evidence),
         status=statuses,
     )
 
@@ -454,7 +466,7 @@ def _find_status(
 ) -> Mapping[str, Any] | None:
     url = entry.get("statusListCredential")
     for doc in lists:
-        if doc.get("id") == url:
+        if isinstance(doc, Mapping) and doc.get("id") == url:
             return doc
     return None
 
@@ -646,7 +658,8 @@ def _verify_one(
     s.checks.append(_evidence_bytes(facts, bundle, supplied))
 
     # credential.status
-    s.checks.append(_status(policy, facts, status_lists, bundle, now))
+    status_check, status_results = _status(policy, facts, status_lists, bundle, now)
+    s.checks.append(status_check)
 
     # evidence.freshness
     age = now - facts.period_end
@@ -718,8 +731,7 @@ def _verify_one(
     # policy.thresholds
     s.checks.append(_thresholds(policy, facts, trusted))
 
-    carried = [bundle.status_list] if bundle.status_list is not None else []
-    expires = _bundle_expiry(policy, facts, [*status_lists, *carried])
+    expires = _bundle_expiry(policy, facts, status_results)
     report = BundleReport(
         name,
         tuple(s.checks),
@@ -759,9 +771,9 @@ def _check_issuer(trusted: TrustedIssuer, facts: Facts, entry: LoggedEntry, bund
                 f"(index {c.index} in {c.log})",
             )
         if c.time is not None:
-            logged = datetime.fromtimestamp(entry.decoded.logged_at, tz=c.time.tzinfo)
+            # Compared as seconds: a hostile entry's time need not be a representable date.
             _require(
-                logged <= c.time and facts.valid_from <= c.time,
+                entry.decoded.logged_at <= c.time.timestamp() and facts.valid_from <= c.time,
                 "issuer.compromised",
                 f"issued or logged after the key's compromise cut-off ({_stamp(c.time)})",
             )
@@ -849,10 +861,13 @@ def _status(
     lists: Sequence[Mapping[str, Any]],
     bundle: Bundle,
     now: datetime,
-) -> Check:
+) -> tuple[Check, list[StatusResult]]:
+    """The step's check, and the status lists that verified (their windows bound the expiry;
+    a list that did not verify bounds nothing)."""
     step = "credential.status"
+    verified: list[StatusResult] = []
     if not facts.status:
-        return Check(step, NOT_APPLICABLE, None, "the credential has no credentialStatus")
+        return Check(step, NOT_APPLICABLE, None, "the credential has no credentialStatus"), []
     from .status_list import StatusEntry, check_status
 
     available = [*lists, *([bundle.status_list] if bundle.status_list is not None else [])]
@@ -861,14 +876,16 @@ def _status(
         try:
             entry = StatusEntry.from_json(raw)
         except AttestError as exc:
-            return Check(step, FAIL, exc.code, exc.message, isinstance(exc, MalformedError))
+            return Check(
+                step, FAIL, exc.code, exc.message, isinstance(exc, MalformedError)
+            ), verified
         doc = _find_status(raw, available)
         if doc is None:
             msg = f"no status list {entry.list_url} to check ({entry.purpose})"
             if policy.freshness.status_unknown == "accept":
                 results.append(f"{entry.purpose} unknown (accepted by policy)")
                 continue
-            return Check(step, FAIL, "status.unknown", msg + "; the policy fails closed")
+            return Check(step, FAIL, "status.unknown", msg + "; the policy fails closed"), verified
         try:
             r = check_status(
                 entry,
@@ -879,12 +896,15 @@ def _status(
                 clock_skew=policy.freshness.clock_skew,
             )
         except AttestError as exc:
-            return Check(step, FAIL, exc.code, exc.message, isinstance(exc, MalformedError))
+            return Check(
+                step, FAIL, exc.code, exc.message, isinstance(exc, MalformedError)
+            ), verified
+        verified.append(r)
         if r.set:
             code = "status.revoked" if entry.purpose == "revocation" else "status.suspended"
-            return Check(step, FAIL, code, f"the credential is {code.split('.')[1]}")
+            return Check(step, FAIL, code, f"the credential is {code.split('.')[1]}"), verified
         results.append(f"not {'revoked' if entry.purpose == 'revocation' else 'suspended'}")
-    return Check(step, PASS, None, "; ".join(results))
+    return Check(step, PASS, None, "; ".join(results)), verified
 
 
 def _thresholds(policy: Policy, facts: Facts, trusted: TrustedIssuer | None) -> Check:
@@ -913,26 +933,31 @@ def _thresholds(policy: Policy, facts: Facts, trusted: TrustedIssuer | None) -> 
     return Check(step, PASS, None, "; ".join(met))
 
 
-def _bundle_expiry(
-    policy: Policy, facts: Facts, lists: Sequence[Mapping[str, Any]]
-) -> datetime | None:
-    candidates = []
-    if facts.valid_until is not None:
-        candidates.append(facts.valid_until)
-    if policy.freshness.max_credential_age is not None:
-        candidates.append(facts.valid_from + policy.freshness.max_credential_age)
-    if policy.freshness.max_evidence_age is not None:
-        candidates.append(facts.period_end + policy.freshness.max_evidence_age)
-    if policy.decay is not None:
-        candidates.append(facts.period_end + policy.decay.expires_after())
-    for raw in facts.status:
-        doc = _find_status(raw, lists)
-        if doc is not None and isinstance(doc.get("validFrom"), str):
-            published = parse_datetime_stamp(doc["validFrom"])
-            candidates.append(published + policy.freshness.status_max_age)
-            if isinstance(doc.get("validUntil"), str):
-                candidates.append(parse_datetime_stamp(doc["validUntil"]))
-    return min(candidates) if candidates else None
+def _later(start: datetime, delay: timedelta | Callable[[], timedelta] | None) -> datetime | None:
+    """``start + delay``; None without a delay, or when the sum is past the last instant a
+    datetime holds (a signed date in year 9999, a decay floor so low it never bites)."""
+    if delay is None:
+        return None
+    try:
+        return start + (delay if isinstance(delay, timedelta) else delay())
+    except (OverflowError, ValueError):
+        return None
+
+
+def _bundle_expiry(policy: Policy, facts: Facts, lists: Sequence[StatusResult]) -> datetime | None:
+    """The earliest §3 expiry candidate; status lists count only when they verified."""
+    fresh = policy.freshness
+    candidates = [
+        facts.valid_until,
+        _later(facts.valid_from, fresh.max_credential_age),
+        _later(facts.period_end, fresh.max_evidence_age),
+        _later(facts.period_end, policy.decay.expires_after if policy.decay else None),
+    ]
+    for r in lists:
+        candidates.append(_later(r.list_valid_from, fresh.status_max_age))
+        candidates.append(r.list_valid_until)
+    bounds = [c for c in candidates if c is not None]
+    return min(bounds) if bounds else None
 
 
 # --- the decision -----------------------------------------------------------------------------
