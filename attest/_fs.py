@@ -10,14 +10,18 @@ from __future__ import annotations
 import ctypes
 import fcntl
 import os
+import stat
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+
+from .errors import LimitExceededError, MalformedError
 
 __all__ = [
     "TMP_SUFFIX",
     "fsync_dir",
     "lock_exclusive",
+    "read_regular",
     "remove_stale_tmp",
     "sync_all",
     "write_atomic",
@@ -40,6 +44,46 @@ def _load_syncfs() -> Callable[[int], int] | None:
 
 
 _SYNCFS = _load_syncfs()
+
+
+def read_regular(
+    path: str | os.PathLike[str], max_size: int, *, code: str = "file", follow: bool = False
+) -> bytes:
+    """The bytes of the regular file at ``path``, at most ``max_size`` of them.
+
+    For files a stranger may have made (a downloaded log, an evidence folder, a bundle): the
+    file must be a regular file (never a FIFO, which would block, or a device, which never
+    ends), and one larger than ``max_size`` is refused before it is read
+    (``<code>.too_large``). Unless ``follow`` (a path the user named), the last path component
+    must not be a symlink (``O_NOFOLLOW``). A missing file raises ``FileNotFoundError``; a
+    symlink or a special file ``<code>.not_regular``.
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    if not follow:
+        flags |= os.O_NOFOLLOW
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if isinstance(exc, FileNotFoundError) or not os.path.islink(path):
+            raise
+        raise MalformedError(f"{code}.not_regular", f"{path} is a symlink") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise MalformedError(f"{code}.not_regular", f"{path} is not a regular file")
+        if info.st_size > max_size:
+            raise LimitExceededError(f"{code}.too_large", f"{path} is over {max_size} bytes")
+        chunks = []
+        left = max_size + 1
+        while left > 0 and (chunk := os.read(fd, min(left, 1 << 20))):
+            chunks.append(chunk)
+            left -= len(chunk)
+        data = b"".join(chunks)
+    finally:
+        os.close(fd)
+    if len(data) > max_size:  # grew while being read
+        raise LimitExceededError(f"{code}.too_large", f"{path} is over {max_size} bytes")
+    return data
 
 
 def fsync_dir(directory: Path) -> None:

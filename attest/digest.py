@@ -7,7 +7,9 @@ chunks: constant memory whatever the size.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,17 +51,33 @@ def hash_bytes(data: bytes) -> Digest:
 
 
 def hash_file(
-    path: str | Path, *, progress: Callable[[int], None] | None = None
+    path: str | Path, *, progress: Callable[[int], None] | None = None, follow: bool = True
 ) -> tuple[Digest, int]:
     """Stream ``path`` through SHA-256; returns the digest and the number of bytes read.
 
-    ``progress`` is called with the byte count of each chunk as it is hashed.
+    ``progress`` is called with the byte count of each chunk as it is hashed. Without
+    ``follow`` (files in a folder a stranger filled) the path must name a regular file itself:
+    a symlink is refused, not followed (``O_NOFOLLOW``), and so is a FIFO or device
+    (``evidence.not_regular``).
     """
     h = hashlib.sha256()
     size = 0
     buf = bytearray(CHUNK_SIZE)
     view = memoryview(buf)
-    with open(path, "rb", buffering=0) as f:
+    if follow:
+        f = open(path, "rb", buffering=0)  # noqa: SIM115 (closed by the with below)
+    else:
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError as exc:
+            if isinstance(exc, FileNotFoundError) or not os.path.islink(path):
+                raise
+            raise MalformedError("evidence.not_regular", f"{path} is a symlink") from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise MalformedError("evidence.not_regular", f"{path} is not a regular file")
+        f = open(fd, "rb", buffering=0)  # noqa: SIM115
+    with f:
         while n := f.readinto(buf):
             h.update(view[:n])
             size += n

@@ -70,6 +70,9 @@ _JOURNAL_HEADER = struct.Struct(">4sIQ")  # magic, version, index of the first r
 _RECORD_HEADER = struct.Struct(">II")  # length, crc32
 _MAX_RECORD = 1 << 16
 _MAX_CONFIG = 64 * 1024
+#: Largest file read from a log folder: a full entry bundle of the largest entries. Every
+#: read refuses symlinks and special files (a stranger's folder may hold /dev/zero).
+_MAX_TILE_FILE = TILE_WIDTH * (2 + 0xFFFF)
 
 
 @dataclass(frozen=True)
@@ -279,7 +282,7 @@ class Log:
         return self._checkpoint.size + len(self._pending)
 
     def _read_checkpoint(self) -> None:
-        data = (self.root / CHECKPOINT_FILE).read_bytes()
+        data = _fs.read_regular(self.root / CHECKPOINT_FILE, _note.MAX_NOTE_SIZE, code="log")
         signed = _checkpoint.open_checkpoint(data, self._verifier)
         self._checkpoint_note = data
         self._checkpoint = signed.checkpoint
@@ -297,7 +300,9 @@ class Log:
 
     def _fetch_inner(self, level: int, index: int) -> bytes | None:
         try:
-            return (self.root / inner_path(level, index)).read_bytes()
+            return _fs.read_regular(
+                self.root / inner_path(level, index), _MAX_TILE_FILE, code="log"
+            )
         except FileNotFoundError:
             return None
 
@@ -718,11 +723,11 @@ def read_tile_at(root: Path, size: int, level: int, index: int, width: int) -> b
         raise FileNotFoundError(TileRef(level, index, width).path)
     ref = TileRef(level, index, current)
     try:
-        data = (root / ref.path).read_bytes()
+        data = _fs.read_regular(root / ref.path, _MAX_TILE_FILE, code="log")
     except FileNotFoundError:
         if ref.full:
             raise
-        data = (root / ref.with_width(TILE_WIDTH).path).read_bytes()
+        data = _fs.read_regular(root / ref.with_width(TILE_WIDTH).path, _MAX_TILE_FILE, code="log")
         current = TILE_WIDTH
     if width == current:
         return data
@@ -735,7 +740,7 @@ def read_config(root: str | os.PathLike[str]) -> LogConfig:
     """The ``log.json`` of the log at ``root``."""
     path = Path(root) / CONFIG_FILE
     try:
-        return LogConfig.decode(path.read_bytes())
+        return LogConfig.decode(_fs.read_regular(path, _MAX_CONFIG, code="log"))
     except (FileNotFoundError, NotADirectoryError):
         raise UsageError("log.not_found", f"{root} is not a log (no {CONFIG_FILE})") from None
 

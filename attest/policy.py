@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from . import _fs, did_key
 from . import checkpoint as _checkpoint
-from . import did_key
 from .cosignature import CosignatureVerifier
 from .duration import parse_duration
 from .errors import LimitExceededError, MalformedError
@@ -393,7 +393,7 @@ def load_policy(path: str | Path) -> Policy:
         return key_file.public_key
 
     try:
-        data = Path(path).read_bytes()
+        data = _fs.read_regular(path, MAX_POLICY_SIZE, code="policy", follow=True)
     except OSError as exc:
         raise _fail("unreadable", f"cannot read the policy {path}: {exc.strerror}") from None
     return parse_policy(data, resolve_key=resolve)

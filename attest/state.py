@@ -92,7 +92,7 @@ class VerifierState:
 def load_state(path: str | os.PathLike[str]) -> VerifierState:
     """The state in ``path``; an absent file is an empty state (first run)."""
     try:
-        data = Path(path).read_bytes()
+        data = _fs.read_regular(path, MAX_STATE_SIZE, code="state", follow=True)
     except FileNotFoundError:
         return VerifierState()
     return VerifierState.from_json(data)

@@ -159,10 +159,13 @@ def issue(
 @handle_errors
 def inspect(bundle_file: Path, as_json: bool) -> None:
     """Show what a bundle claims. Nothing is verified here: use 'attest verify'."""
-    from attest.bundle import parse_bundle
+    from attest._fs import read_regular
+    from attest.bundle import MAX_BUNDLE_SIZE, parse_bundle
     from attest.inspect import describe
 
-    view = describe(parse_bundle(bundle_file.read_bytes()))
+    view = describe(
+        parse_bundle(read_regular(bundle_file, MAX_BUNDLE_SIZE, code="bundle", follow=True))
+    )
     if as_json:
         click.echo(json.dumps(view, indent=2))
         return

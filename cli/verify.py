@@ -90,7 +90,9 @@ def verify(
     k-of-n rule, one trust dimension at a time. With --server, an attest server decides
     under its own policy instead, with the same output and exit status.
     """
-    from attest.canonical import parse_json
+    from attest._fs import read_regular
+    from attest.bundle import MAX_BUNDLE_SIZE
+    from attest.canonical import MAX_SIZE, parse_json
     from attest.digest import hash_file
     from attest.errors import MalformedError, UsageError
     from attest.policy import load_policy
@@ -119,20 +121,20 @@ def verify(
     when = parse_datetime_stamp(now) if now else datetime.now(UTC)
     status_lists = []
     for f in status_files:
-        doc = parse_json(f.read_bytes())
+        doc = parse_json(read_regular(f, MAX_SIZE, code="status", follow=True))
         if not isinstance(doc, dict):
             raise MalformedError("status.malformed", f"{f} is not a status list credential")
         status_lists.append(doc)
     supplied = {}
     if evidence_dir is not None:
         for p in sorted(evidence_dir.iterdir()):
-            if p.is_file() and not p.is_symlink():
-                supplied[p.name] = hash_file(p)[0]
+            if p.is_file() and not p.is_symlink():  # a symlink is never followed
+                supplied[p.name] = hash_file(p, follow=False)[0]
     proofs = [_consistency(f) for f in consistency_files]
     state_path = None if no_state else (state_file or default_state_path())
     state = load_state(state_path) if state_path is not None else VerifierState()
     decision = verify_bundles(
-        {str(p): p.read_bytes() for p in bundles},
+        {str(p): read_regular(p, MAX_BUNDLE_SIZE, code="bundle", follow=True) for p in bundles},
         policy,
         now=when,
         state=state,
@@ -177,11 +179,12 @@ def _verify_remote(server: str, bundle: Path, as_json: bool) -> None:
 def _consistency(path: Path) -> Any:
     import base64
 
-    from attest.canonical import parse_json
+    from attest._fs import read_regular
+    from attest.canonical import MAX_SIZE, parse_json
     from attest.errors import MalformedError
     from attest.verify import ConsistencyProof
 
-    doc: Any = parse_json(path.read_bytes())
+    doc: Any = parse_json(read_regular(path, MAX_SIZE, code="consistency", follow=True))
     try:
         assert isinstance(doc, dict)
         return ConsistencyProof(
