@@ -10,7 +10,10 @@ import click
 
 from attest.errors import AttestError
 
-__all__ = ["handle_errors"]
+__all__ = ["DEBUG", "handle_errors"]
+
+#: Key in the click context's ``meta`` that ``attest --debug`` sets (cli/main.py).
+DEBUG = "attest.debug"
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -20,7 +23,8 @@ def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
     """Turn an :class:`AttestError` into ``error: <code>: <message>`` and its exit code.
 
     Apply it below the click decorators, so it wraps the command's own function. Anything
-    else is a bug and is left to surface as one.
+    else is a bug and is left to surface as one (cli/main.py reports it). With ``--debug``
+    the error is re-raised for cli/main.py to print with its traceback.
     """
 
     @functools.wraps(command)
@@ -28,6 +32,9 @@ def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except AttestError as exc:
+            ctx = click.get_current_context(silent=True)
+            if ctx is not None and ctx.meta.get(DEBUG):
+                raise
             message = " ".join(exc.message.split())  # always exactly one line
             click.echo(f"error: {exc.code}: {message}", err=True)
             raise click.exceptions.Exit(exc.exit_code) from None

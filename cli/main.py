@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import traceback
+
 import click
 
 from attest import __version__
+from attest.errors import AttestError
 
+from ._errors import DEBUG
 from .demo import demo
 from .issue import inspect, issue
 from .key import key
@@ -15,11 +19,17 @@ from .serve import serve
 from .status import status
 from .verify import policy, verify
 
+#: Exit status of an internal error: a bug, never a verdict on the input.
+EXIT_INTERNAL = 3
+
 
 @click.group()
 @click.version_option(__version__, prog_name="attest")
-def cli() -> None:
+@click.option("--debug", is_flag=True, help="On any error, print its traceback too.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
     """attest: sign, log and verify evidence about AI agents."""
+    ctx.meta[DEBUG] = _debug[0] = debug
 
 
 cli.add_command(key)
@@ -34,9 +44,46 @@ cli.add_command(policy)
 cli.add_command(serve)
 
 
+_debug = [False]  # set from --debug before any command runs
+
+
+def _debugging() -> bool:
+    return _debug[0]
+
+
 def main() -> None:
     """Run the command line; usage errors print one line, ``error: cli.usage: …``, and exit 2
-    (specs/verification.md §5), with the command's usage line after it for people."""
+    (specs/verification.md §5), with the command's usage line after it for people.
+
+    A library error prints ``error: <code>: <message>`` and exits with its class's status; any
+    other exception is a bug: ``error: internal: …`` and exit 3, never a traceback unless
+    ``--debug`` is given (then the traceback of any error, library or not, is printed too).
+    """
+    try:
+        return _main()
+    except AttestError as exc:  # commands report their own; this catches any that escape
+        if _debugging():
+            traceback.print_exc()
+        click.echo(f"error: {exc.code}: {' '.join(exc.message.split())}", err=True)
+        raise SystemExit(exc.exit_code) from None
+    except OSError as exc:
+        if _debugging():
+            traceback.print_exc()
+        where = f": {exc.filename}" if exc.filename else ""
+        click.echo(f"error: cli.io: {exc.strerror or exc}{where}", err=True)
+        raise SystemExit(2) from None
+    except Exception as exc:
+        if _debugging():
+            traceback.print_exc()
+        message = " ".join(str(exc).split())[:500]
+        click.echo(
+            f"error: internal: {type(exc).__name__}: {message} (run with --debug for details)",
+            err=True,
+        )
+        raise SystemExit(EXIT_INTERNAL) from None
+
+
+def _main() -> None:
     try:
         code = cli.main(standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:
