@@ -87,11 +87,6 @@ class SubmittedEntry:
             )
         self.log_entry(0)  # every rule of a log entry (specs/log.md §2) holds already
 
-    @property
-    def key(self) -> tuple[str, bytes, int]:
-        """What makes two submissions the same item: kind, digest and size."""
-        return self.kind, self.digest.sha256, self.size
-
     def log_entry(self, logged_at: int) -> LogEntry:
         return LogEntry(
             self.kind, self.digest, self.size, self.media_type, logged_at, name=self.name

@@ -15,6 +15,7 @@ import multiprocessing
 import os
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +24,7 @@ from typing import Any
 from .. import checkpoint as _checkpoint
 from .. import note as _note
 from ..bundle import Bundle, parse_bundle
-from ..errors import AttestError, LimitExceededError
+from ..errors import AttestError, LimitExceededError, UsageError
 from ..merkle import range_hash
 from ..policy import Policy, load_policy
 from ..state import Remembered, VerifierState
@@ -55,14 +56,14 @@ class _Judge:
         self.root = root
         self.cache = TileCache(256)
 
-    def _own_tree_hash(self, bundle: Bundle, published: int) -> Remembered | None:
+    def _own_tree(self, bundle: Bundle, published: int) -> Remembered | None:
+        """The log's own tree at the bundle's checkpoint size, if the bundle is from it."""
         try:
             cp = _checkpoint.parse_checkpoint(_note.parse(bundle.checkpoint).text)
         except AttestError:
             return None  # the verifier reports it
         if cp.origin != self.origin or not 0 < cp.size <= published:
             return None
-
         try:
             root = range_hash(tile_reader(self.root, published, self.cache), 0, cp.size)
         except (AttestError, OSError):
@@ -78,16 +79,14 @@ class _Judge:
             pass  # verify() reports it as the bundle.format step
         else:
             item = bundle
-            own = self._own_tree_hash(bundle, published)
+            own = self._own_tree(bundle, published)
             if own is not None:
                 state = state.with_checkpoint(self.origin, own)
         decision = verify({BUNDLE_NAME: item}, self.policy, now=now, state=state)
-        malformed = decision.malformed
-        first = (
-            (malformed[0][1].code or "bundle.malformed", malformed[0][1].reason)
-            if malformed
-            else None
-        )
+        first = None
+        if decision.malformed:
+            check = decision.malformed[0][1]
+            first = (check.code or "bundle.malformed", check.reason)
         return Outcome(decision.to_json(), decision.accepted, first)
 
 
@@ -128,7 +127,9 @@ class VerifyPool:
         self._call: Callable[[bytes, datetime, int], Outcome]
         if workers > 0:
             if policy_path is None:
-                raise ValueError("worker processes load the policy from its file")
+                raise UsageError(
+                    "service.bad_config", "worker processes load the policy from its file"
+                )
             self._executor = ProcessPoolExecutor(
                 workers,
                 mp_context=multiprocessing.get_context("spawn"),
@@ -159,6 +160,10 @@ class VerifyPool:
             except TimeoutError:
                 raise LimitExceededError(
                     "server.timeout", f"the verification took longer than {timeout:g} s"
+                ) from None
+            except BrokenProcessPool:
+                raise UsageError(
+                    "server.unavailable", "a verification worker died; restart the server"
                 ) from None
         finally:
             self._running -= 1
