@@ -562,7 +562,7 @@ def test_respond_async_answers_once_journalled(world: World, tmp_path: Path) -> 
 
 
 def test_a_full_queue_answers_429(world: World, tmp_path: Path) -> None:
-    with serving(world, tmp_path, queue_size=3, batch_size=100, batch_wait=0.8) as url:
+    with serving(world, tmp_path, queue_size=3, batch_size=100, batch_wait=1.2) as url:
         client = ServiceClient(url, retries=0)
         with ThreadPoolExecutor(1) as pool:
             waiting = pool.submit(client.add, [_entry(b"q%d" % i) for i in range(3)], ACME)
