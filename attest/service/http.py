@@ -39,6 +39,10 @@ STATUS: dict[str, int] = {
     "server.timeout": 503,
     "server.unavailable": 503,
     "server.internal": 500,
+    # The server's own log directory is damaged: not the client's doing.
+    "log.missing_tile": 500,
+    "log.not_regular": 500,
+    "log.too_large": 500,
     "log.no_such_entry": 404,
     "log.pending": 404,
     "tiles.not_found": 404,

@@ -182,6 +182,9 @@ def openapi_document(config: ServiceConfig, *, origin: str) -> dict[str, Any]:
         },
     }
     bundle_body = {"schema": {"type": "string", "format": "binary"}}
+    damaged = _error(
+        "The server's log directory is damaged (`log.missing_tile`, `log.not_regular`)."
+    )
     not_found = _error("Not found (`request.not_found`).")
     return {
         "openapi": "3.1.0",
@@ -231,6 +234,7 @@ def openapi_document(config: ServiceConfig, *, origin: str) -> dict[str, Any]:
                             },
                         },
                         "404": _error("Not a tile path, or not in the tree (`tiles.*`)."),
+                        "500": damaged,
                     },
                 }
             },
@@ -256,6 +260,7 @@ def openapi_document(config: ServiceConfig, *, origin: str) -> dict[str, Any]:
                             "yet (`log.pending`, with Retry-After).",
                             _RETRY_AFTER,
                         ),
+                        "500": damaged,
                     },
                 }
             },

@@ -15,15 +15,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import _fs
 from .. import checkpoint as _checkpoint
 from .. import note as _note
-from ..errors import UsageError, VerificationError
+from ..errors import AttestError, UsageError, VerificationError
 from ..log import CHECKPOINT_FILE, read_tile_at
 from ..merkle import EMPTY_ROOT, HashReader, range_hash
 from ..tiles import TileCache, TileHashReader, TileRef, inner_path
 from ..tlog_proof import HEADER, TlogProof
 
 __all__ = ["PublishedLog", "Snapshot", "tile_reader"]
+
+_MAX_INNER = 8192  # a full tile's stored inner levels are 30 hashes; generous
 
 
 def tile_reader(root: Path, size: int, cache: TileCache) -> TileHashReader:
@@ -39,7 +42,7 @@ def tile_reader(root: Path, size: int, cache: TileCache) -> TileHashReader:
 
     def fetch_inner(level: int, index: int) -> bytes | None:
         try:
-            return (root / inner_path(level, index)).read_bytes()
+            return _fs.read_regular(root / inner_path(level, index), _MAX_INNER, code="log")
         except FileNotFoundError:
             return None
 
@@ -123,8 +126,8 @@ class PublishedLog:
         if stamp == self._stat:
             return
         try:
-            self.publish(path.read_bytes())
-        except (OSError, VerificationError):
+            self.publish(_fs.read_regular(path, _note.MAX_NOTE_SIZE, code="log"))
+        except (OSError, AttestError):
             return  # a file being replaced, or not ours: keep serving what was verified
         self._stat = stamp
 
