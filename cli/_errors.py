@@ -10,13 +10,22 @@ import click
 
 from attest.errors import AttestError
 
-__all__ = ["DEBUG", "handle_errors"]
+__all__ = ["DEBUG", "handle_errors", "printable"]
 
 #: Key in the click context's ``meta`` that ``attest --debug`` sets (cli/main.py).
 DEBUG = "attest.debug"
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+def printable(text: str) -> str:
+    """``text`` with every character that is not printable (controls, escape sequences,
+    bidirectional overrides, line breaks) written as a Python escape: output from input that
+    a stranger wrote can never drive the terminal it is shown on."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
@@ -35,7 +44,7 @@ def handle_errors(command: Callable[P, R]) -> Callable[P, R]:
             ctx = click.get_current_context(silent=True)
             if ctx is not None and ctx.meta.get(DEBUG):
                 raise
-            message = " ".join(exc.message.split())  # always exactly one line
+            message = printable(" ".join(exc.message.split()))  # always exactly one line
             click.echo(f"error: {exc.code}: {message}", err=True)
             raise click.exceptions.Exit(exc.exit_code) from None
 

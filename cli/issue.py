@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from ._errors import handle_errors
+from ._errors import handle_errors, printable
 from ._keys import load_signing_key
 
 __all__ = ["inspect", "issue"]
@@ -182,8 +182,12 @@ def _objs(value: Any) -> list[dict[str, Any]]:
 
 
 def _render(view: dict[str, Any]) -> None:
+    """The view for people; every line made printable (the claims are a stranger's)."""
     cred = view["credential"]
-    echo = click.echo
+
+    def echo(line: str) -> None:
+        click.echo(printable(line))
+
     echo(f"UNVERIFIED view of a {view['encoding'].upper()} bundle (run 'attest verify' to check)")
     echo(f"credential   {cred['id']}")
     echo(f"issuer       {cred['issuer']}")

@@ -9,7 +9,7 @@ import click
 from attest import __version__
 from attest.errors import AttestError
 
-from ._errors import DEBUG
+from ._errors import DEBUG, printable
 from .demo import demo
 from .issue import inspect, issue
 from .key import key
@@ -64,7 +64,7 @@ def main() -> None:
     except AttestError as exc:  # commands report their own; this catches any that escape
         if _debugging():
             traceback.print_exc()
-        click.echo(f"error: {exc.code}: {' '.join(exc.message.split())}", err=True)
+        click.echo(f"error: {exc.code}: {printable(' '.join(exc.message.split()))}", err=True)
         raise SystemExit(exc.exit_code) from None
     except OSError as exc:
         if _debugging():
@@ -75,7 +75,7 @@ def main() -> None:
     except Exception as exc:
         if _debugging():
             traceback.print_exc()
-        message = " ".join(str(exc).split())[:500]
+        message = printable(" ".join(str(exc).split())[:500])
         click.echo(
             f"error: internal: {type(exc).__name__}: {message} (run with --debug for details)",
             err=True,

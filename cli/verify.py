@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from ._errors import handle_errors
+from ._errors import handle_errors, printable
 
 __all__ = ["policy", "verify"]
 
@@ -203,11 +203,19 @@ def _consistency(path: Path) -> Any:
 
 
 def _render(d: Mapping[str, Any]) -> None:
-    """The decision (its JSON form, local or from a server) as a table for people."""
-    echo = click.echo
+    """The decision (its JSON form, local or from a server) as a table for people.
+
+    Subjects, reasons and units can come from a stranger's credential: every line is made
+    printable first, so no terminal escape sequence in a bundle reaches the terminal.
+    """
+
+    def echo(line: str) -> None:
+        click.echo(printable(line))
+
     accepted = d["decision"] == "accept"
     verdict, color = ("ACCEPT", "green") if accepted else ("REJECT", "red")
-    click.secho(f"{verdict}  {d['subject'] or '(no single subject)'}", fg=color, bold=True)
+    subject = printable(str(d["subject"] or "(no single subject)"))
+    click.secho(f"{verdict}  {subject}", fg=color, bold=True)
     if d["pact"]:
         echo(f"pact       {d['pact']}")
     evaluators = d["evaluators"]

@@ -179,6 +179,33 @@ def test_evidence_dir_symlinks_are_not_followed(
     assert checks["evidence.bytes"]["reason"].startswith("1 evidence file")
 
 
+def test_terminal_escapes_in_a_strangers_bundle_never_reach_the_terminal(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A credential signed by an untrusted key still gets its steps run, and its subject,
+    units and evidence index appear in reasons and in 'attest inspect': every control
+    character is printed escaped, so no escape sequence can repaint the verdict."""
+    from attest import data_integrity, did_key
+    from attest.keys import PrivateKey
+
+    keys = vectors.load_json("verify/cases.json")["keys"]
+    other = PrivateKey(bytes.fromhex(keys["other"]["seed_hex"]))
+    doc = json.loads((VERIFY / "bundles" / "base.json").read_bytes())
+    cred = {k: v for k, v in doc["credential"].items() if k != "proof"}
+    cred["issuer"] = did_key.encode_did_key(other.public_key)
+    cred["credentialSubject"]["id"] = "did:web:\x1b[2J\x1b[32mACCEPT\x1b[0m\u202e"
+    cred["credentialSubject"]["evaluation"]["measurement"][0]["unit"] = "\x1b]0;title\x07"
+    options = data_integrity.ProofOptions(created="2026-11-25T12:00:00Z")
+    doc["credential"] = data_integrity.add_proof(cred, other, options)
+    path = tmp_path / "escape.json"
+    path.write_text(json.dumps(doc))
+    for args in (["verify", path, *WORLD], ["inspect", path]):
+        status, out, err = attest(capsys, *args)
+        assert status in (0, 1), err
+        assert "\x1b" not in out + err and "\u202e" not in out + err
+        assert "\\x1b[2J" in out, out
+
+
 def test_a_bug_exits_3_without_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
     with mock.patch("attest.verify.verify", side_effect=RuntimeError("boom\nsecond line")):
         status, _, err = attest(capsys, "verify", VERIFY / "bundles" / "base.json", *WORLD)
