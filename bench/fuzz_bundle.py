@@ -18,12 +18,14 @@ from _fuzz_world import ACCEPTABLE, BUNDLES, NOW, POLICY, STATUS_LISTS
 from attest.bundle import parse_bundle
 from attest.credential import credential_digest
 from attest.errors import AttestError
+from attest.inspect import describe
 from attest.verify import verify
 
 
 def one_input(data: bytes) -> None:
     try:
         bundle = parse_bundle(data)
+        describe(bundle)  # 'attest inspect': an unverified view of any bundle that parses
     except AttestError:
         bundle = None
     decision = verify([data], POLICY, now=NOW, status_lists=STATUS_LISTS)

@@ -43,6 +43,7 @@ from attest.cbor import CBORTag, decode_cbor, encode_deterministic
 from attest.credential import credential_digest
 from attest.errors import AttestError
 from attest.evaluation import parse_results
+from attest.inspect import describe
 from attest.keyfile import parse_key_file
 from attest.keys import PrivateKey
 from attest.log_entry import LogEntry
@@ -201,6 +202,7 @@ def _decide(data: bytes) -> None:
     nothing but the seed's own credential."""
     try:
         b = parse_bundle(data)
+        describe(b)
     except AttestError:
         b = None
     d = verify([data], POLICY, now=NOW, status_lists=STATUS)
