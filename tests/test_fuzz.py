@@ -18,6 +18,7 @@ import base64
 import contextlib
 import copy
 import json
+import os
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -56,8 +57,13 @@ from attest.xsd_datetime import parse_datetime_stamp
 
 from . import vectors
 
+#: Examples per property; ATTEST_FUZZ_EXAMPLES=5000 for a long run.
+EXAMPLES = int(os.environ.get("ATTEST_FUZZ_EXAMPLES", "150"))
 FUZZ = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    database=None,
 )
 CASES = vectors.load_json("verify/cases.json")
 BASE = next(c for c in CASES["cases"] if c["id"] == "accept-json")
@@ -494,9 +500,7 @@ def test_pact_and_results(data: bytes) -> None:
 # --- signed garbage: the trusted issuer signs arbitrary claims ------------------------------------
 
 
-@settings(
-    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
-)
+@settings(FUZZ, max_examples=EXAMPLES * 4 // 5)
 @given(hostile({k: v for k, v in JSON_DOC["credential"].items() if k != "proof"}))
 def test_signed_garbage_json(claims: Any) -> None:
     """Whatever the issuer signs, the verifier decides; and since the log recorded the
@@ -516,9 +520,7 @@ def test_signed_garbage_json(claims: Any) -> None:
         assert canonicalize(claims) == canonicalize(original)
 
 
-@settings(
-    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
-)
+@settings(FUZZ, max_examples=EXAMPLES // 2)
 @given(st.data())
 def test_signed_garbage_cose(data: st.DataObject) -> None:
     verified = cose.verify(COSE, ISSUER.public_key)
