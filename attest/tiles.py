@@ -228,35 +228,45 @@ def inner_hashes(tile: bytes) -> bytes:
     return b"".join(h for r in STORED_INNER_LEVELS for h in levels[r])
 
 
+_INNER_OFFSETS = {
+    r: HASH_SIZE * sum(TILE_WIDTH >> q for q in STORED_INNER_LEVELS if q < r)
+    for r in STORED_INNER_LEVELS
+}
+
+
 class _Tile:
-    """One tile's hashes and the perfect subtrees inside it, computed on demand."""
+    """One tile's bytes and the perfect subtrees inside it.
 
-    __slots__ = ("levels",)
+    With stored inner levels, a node is a slice of the tile or of the inner file, or (levels
+    1-3) the root of at most 8 tile hashes; without them, every level is rebuilt once.
+    """
 
-    def __init__(self, hashes: list[bytes], inner: bytes | None) -> None:
-        levels: list[list[bytes] | None]
-        if inner is not None and len(hashes) == TILE_WIDTH:
-            levels = [hashes, None, None, None]
-            pos = 0
-            for r in STORED_INNER_LEVELS:
-                n = TILE_WIDTH >> r
-                levels.append(split_hashes(inner[pos : pos + HASH_SIZE * n], n))
-                pos += HASH_SIZE * n
-        else:
-            levels = list(_all_levels(hashes))
-        self.levels = levels
+    __slots__ = ("_data", "_inner", "_levels", "_width")
+
+    def __init__(self, data: bytes, width: int, inner: bytes | None) -> None:
+        self._data = data
+        self._width = width
+        self._inner = inner if width == TILE_WIDTH else None
+        self._levels = None if self._inner is not None else _all_levels(split_hashes(data, width))
+
+    def hashes(self) -> list[bytes]:
+        return split_hashes(self._data, self._width)
 
     def node(self, sub: int, i: int) -> bytes:
         """Hash of the perfect subtree of ``2**sub`` tile hashes starting at ``i << sub``."""
-        level = self.levels[sub]
-        if level is not None:
-            return level[i]
-        hashes = self.levels[0]
-        assert hashes is not None
-        start = i << sub
-        if start + (1 << sub) > len(hashes):
+        if self._levels is not None:
+            return self._levels[sub][i]
+        if not 0 <= i < TILE_WIDTH >> sub:
             raise IndexError(i)
-        return subtree_root(hashes[start : start + (1 << sub)])
+        data = self._data
+        if sub == 0:
+            return data[HASH_SIZE * i : HASH_SIZE * (i + 1)]
+        inner = self._inner
+        if sub in _INNER_OFFSETS and inner is not None:
+            at = _INNER_OFFSETS[sub] + HASH_SIZE * i
+            return inner[at : at + HASH_SIZE]
+        start = HASH_SIZE * (i << sub)
+        return subtree_root(split_hashes(data[start : start + (HASH_SIZE << sub)], 1 << sub))
 
 
 class TileCache:
@@ -322,21 +332,21 @@ class TileHashReader:
         key = (level, index, width)
         tile = self._cache.get(key)
         if tile is None:
-            hashes = split_hashes(self._fetch(level, index, width), width)
+            data = self._fetch(level, index, width)
+            if len(data) != HASH_SIZE * width:
+                split_hashes(data, width)  # raises tiles.bad_tile_size
             inner = None
             if width == TILE_WIDTH and self._fetch_inner is not None:
                 inner = self._fetch_inner(level, index)
                 if inner is not None and len(inner) != INNER_SIZE:
                     inner = None  # a damaged cache file: rebuild instead (audit reports it)
-            tile = _Tile(hashes, inner)
+            tile = _Tile(data, width, inner)
             self._cache.put(key, tile)
         return tile
 
     def tile_hashes(self, level: int, index: int) -> list[bytes]:
         """The hashes stored in tile ``level/index`` for this tree size."""
-        hashes = self._tile(level, index).levels[0]
-        assert hashes is not None
-        return hashes
+        return self._tile(level, index).hashes()
 
     def subtree_hash(self, level: int, index: int) -> bytes:
         tile_level, sub = divmod(level, TILE_HEIGHT)
