@@ -50,3 +50,27 @@ def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+#: The measured results the issuing and verification benchmarks issue credentials for
+#: (they meet every obligation of ``attest.pact.TEMPLATE``).
+RESULTS_TOML = b"""
+method = "bench/1"
+period_start = 2026-11-01T00:00:00Z
+period_end = 2026-11-20T00:00:00Z
+[[metric]]
+name = "task_success_rate"
+value = 0.95
+unit = "ratio"
+sample_size = 500
+[[metric]]
+name = "harmful_output_rate"
+value = 0.0001
+unit = "ratio"
+sample_size = 5000
+[[metric]]
+name = "p95_latency"
+value = 3.5
+unit = "s"
+sample_size = 500
+"""

@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import machine, table
+from _harness import RESULTS_TOML, machine, table
 
 from attest import note
 from attest.did_key import encode_did_key
@@ -41,28 +41,7 @@ KEY = PrivateKey(b"\x31" * 32)
 ORIGIN = "bench.example/evals"
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 ASSETS = Path(__file__).resolve().parent / "assets" / "sigstore"
-RESULTS = parse_results(
-    b"""
-method = "bench/1"
-period_start = 2026-11-01T00:00:00Z
-period_end = 2026-11-20T00:00:00Z
-[[metric]]
-name = "task_success_rate"
-value = 0.95
-unit = "ratio"
-sample_size = 500
-[[metric]]
-name = "harmful_output_rate"
-value = 0.0001
-unit = "ratio"
-sample_size = 5000
-[[metric]]
-name = "p95_latency"
-value = 3.5
-unit = "s"
-sample_size = 500
-"""
-)
+RESULTS = parse_results(RESULTS_TOML)
 
 
 def policy_text(vkey: str) -> str:
