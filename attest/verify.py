@@ -319,8 +319,7 @@ def _read_facts(doc: Mapping[str, Any]) -> Facts:
     )
     types = doc.get("type")
     _require(
-        isinstance(types, Sequence)
-        and not isinstance(types, str)
+        isinstance(types, list)  # not a string (a substring would match) nor CBOR bytes
         and "VerifiableCredential" in types
         and CREDENTIAL_TYPE in types,
         "credential.bad_type",

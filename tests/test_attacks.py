@@ -646,6 +646,24 @@ def test_a_type_spelled_as_one_string_is_not_a_type_list(world: World) -> None:
     rejected_at(d, "credential.signature", "credential.bad_type")
 
 
+def test_a_cose_type_as_a_byte_string_is_a_bad_type(world: World) -> None:
+    """Regression (found by tests/test_fuzz.py): a COSE credential whose ``type`` is a CBOR
+    byte string made ``verify`` raise ``TypeError`` ('in <bytes>' needs bytes)."""
+    verified = cose.verify(world.cbor.credential, ISSUER.public_key)  # type: ignore[arg-type]
+    claims = json.loads(json.dumps(document(world.cbor)))
+    for bad in (b"", b"VerifiableCredential", "VerifiableCredential AttestEvaluationCredential"):
+        claims["type"] = bad
+        signed = cose.sign(
+            ISSUER,
+            encode_deterministic(claims),
+            kid=did_key.verification_method_id(ISSUER.public_key).encode(),
+            content_type="application/vc",
+            claims=verified.claims,
+        )
+        d = run(dataclasses.replace(world.cbor, credential=signed))
+        rejected_at(d, "credential.signature", "credential.bad_type")
+
+
 def test_a_non_finite_measurement_in_a_cose_credential_is_malformed(world: World) -> None:
     """CBOR can carry NaN and infinities, JSON cannot: the COSE credential must not say more
     than the JSON one could (a NaN compares false with every threshold)."""
