@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ._errors import handle_errors
+from ._template import template_command
 
 __all__ = ["pact"]
 
@@ -17,25 +18,13 @@ def pact() -> None:
     """Pacts: what an agent promised, as measurable obligations."""
 
 
-@pact.command()
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default="pact.toml",
-    show_default=True,
-)
-@click.option("--force", is_flag=True, help="Overwrite an existing file.")
-@handle_errors
-def init(output: Path, force: bool) -> None:
-    """Write a commented pact template (TOML) to edit."""
-    from attest.errors import UsageError
+def _pact_template() -> str:
     from attest.pact import TEMPLATE
 
-    if output.exists() and not force:
-        raise UsageError("cli.exists", f"{output} exists; use --force to overwrite it")
-    output.write_text(TEMPLATE, encoding="utf-8")
-    click.echo(f"wrote {output}")
+    return TEMPLATE
+
+
+template_command(pact, default="pact.toml", what="pact", text=_pact_template)
 
 
 @pact.command()

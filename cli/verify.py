@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from ._errors import handle_errors, printable
+from ._template import template_command
 
 __all__ = ["policy", "verify"]
 
@@ -253,25 +254,19 @@ def policy() -> None:
     """Verification policies: whom you trust, for what, how fresh, how many."""
 
 
-@policy.command()
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default="policy.toml",
-    show_default=True,
-)
-@click.option("--force", is_flag=True, help="Overwrite an existing file.")
-@handle_errors
-def init(output: Path, force: bool) -> None:
-    """Write a commented policy template (TOML) to fill in."""
-    from attest.errors import UsageError
+def _policy_template() -> str:
     from attest.policy import TEMPLATE
 
-    if output.exists() and not force:
-        raise UsageError("cli.exists", f"{output} exists; use --force to overwrite it")
-    output.write_text(TEMPLATE, encoding="utf-8")
-    click.echo(f"wrote {output}: fill in your issuers and logs before using it")
+    return TEMPLATE
+
+
+template_command(
+    policy,
+    default="policy.toml",
+    what="policy",
+    text=_policy_template,
+    after=": fill in your issuers and logs before using it",
+)
 
 
 @policy.command()
