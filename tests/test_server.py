@@ -14,7 +14,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +24,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -60,6 +58,7 @@ from attest.tlog_proof import parse_tlog_proof, verify_tlog_proof
 from attest.verify import verify
 from attest_cli.main import cli
 
+from .helpers.serving import running
 from .test_tiles_http import TileClient, _verify_inclusion
 
 ORIGIN = "example.com/shared"
@@ -171,25 +170,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
 
 
 # --- running the real server ------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def running(app: Any) -> Iterator[str]:
-    """Serve ``app`` with uvicorn on 127.0.0.1, an ephemeral port, in a thread."""
-    sock = socket.create_server(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_keep_alive=2))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.005)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(15)
-        assert not thread.is_alive()
 
 
 def _copy(world: World, tmp_path: Path) -> Path:
