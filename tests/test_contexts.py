@@ -51,7 +51,20 @@ def test_shipped_urls() -> None:
         "https://w3id.org/security/data-integrity/v2",
         "https://w3id.org/security/multikey/v1",
         "https://w3id.org/attest/v1",
+        "https://www.w3.org/2018/credentials/v1",
+        "https://www.w3.org/ns/credentials/examples/v2",
+        "https://www.w3.org/ns/credentials/undefined-terms/v2",
+        "https://www.w3.org/ns/did/v1",
     }
+
+
+# The two contexts that only set an @vocab have nothing to protect.
+VOCAB_ONLY = {
+    "https://www.w3.org/ns/credentials/examples/v2": "https://www.w3.org/ns/credentials/examples#",
+    "https://www.w3.org/ns/credentials/undefined-terms/v2": (
+        "https://www.w3.org/ns/credentials/undefined-term#"
+    ),
+}
 
 
 @pytest.mark.parametrize("url", sorted(contexts.shipped_contexts()))
@@ -61,7 +74,47 @@ def test_pinned_bytes(url: str) -> None:
     document: Any = contexts.load_context(url)
     assert document == json.loads(data)
     assert isinstance(document["@context"], dict)
-    assert document["@context"]["@protected"] is True
+    if url in VOCAB_ONLY:
+        assert document["@context"] == {"@vocab": VOCAB_ONLY[url]}
+    else:
+        assert document["@context"]["@protected"] is True
+
+
+def test_examples_context_is_the_test_vectors_copy() -> None:
+    """The W3C vc-di-eddsa vectors' examples context and the shipped one are the same bytes."""
+    assert contexts.context_bytes(contexts.CREDENTIALS_EXAMPLES_V2) == vectors.load_bytes(
+        "vc-di-eddsa/contexts/credentials-examples-v2.jsonld"
+    )
+
+
+def test_every_shipped_file_is_listed_with_its_digest() -> None:
+    readme = (Path(contexts.__file__).parent / "README.md").read_text(encoding="utf-8")
+    for url, digest in contexts.CONTEXT_SHA256.items():
+        if url != contexts.ATTEST_V1:
+            assert f"| `{url}` |" in readme and digest in readme, url
+
+
+def test_vc_1_1_context_defines_what_vc_1_1_documents_use() -> None:
+    v1: Any = contexts.load_context(contexts.CREDENTIALS_V1)["@context"]
+    assert v1["@version"] == 1.1
+    scoped = v1["VerifiableCredential"]["@context"]
+    for term in ("issuanceDate", "expirationDate", "credentialSubject", "issuer", "proof"):
+        assert term in scoped, term
+    # VC 1.1 has no @vocab: a term no context defines is dropped, which safe mode refuses
+    assert "@vocab" not in v1 and "@vocab" not in scoped
+
+
+def test_vc_2_context_has_no_vocab_and_carries_the_status_list_terms() -> None:
+    """The VC 2.0 REC context defines no @vocab (undefined terms fail safe expansion) and holds
+    the Bitstring Status List types, so no separate status list context exists."""
+    v2: Any = contexts.load_context(contexts.CREDENTIALS_V2)["@context"]
+    assert "@vocab" not in json.dumps(v2).replace('"@type": "@vocab"', "")
+    for term in (
+        "BitstringStatusList",
+        "BitstringStatusListCredential",
+        "BitstringStatusListEntry",
+    ):
+        assert term in v2, term
 
 
 def test_published_w3c_digests() -> None:
@@ -87,10 +140,12 @@ def test_load_context_returns_fresh_copies() -> None:
 @pytest.mark.parametrize(
     "url",
     [
-        "https://www.w3.org/ns/credentials/examples/v2",
         "https://www.w3.org/ns/credentials/v2/",
         "http://www.w3.org/ns/credentials/v2",
-        "https://www.w3.org/2018/credentials/v1",
+        "https://www.w3.org/2018/credentials/v2",
+        "https://w3id.org/security/suites/ed25519-2020/v1",
+        "https://w3id.org/security/data-integrity/v1",
+        "https://w3id.org/citizenship/v4rc1",
         "https://w3id.org/attest/v2",
         "",
     ],
