@@ -1,28 +1,34 @@
-"""W3C Data Integrity proofs with the ``eddsa-jcs-2022`` cryptosuite: how credentials are signed.
+"""W3C Data Integrity proofs with the EdDSA cryptosuites: how credentials are signed.
 
 A ``DataIntegrityProof`` (VC Data Integrity 1.0 §2.1, §3.1) sits in the document's ``proof``
-member. With ``eddsa-jcs-2022`` (Data Integrity EdDSA Cryptosuites v1.0 §3.3) the signed
-message is 64 bytes: SHA-256 of the RFC 8785 form of the proof configuration (the proof without
-``proofValue``), then SHA-256 of the RFC 8785 form of the document without ``proof``. The
-signature is pure Ed25519, written as ``proofValue`` in multibase base58btc (``z…``).
+member. Both cryptosuites of Data Integrity EdDSA Cryptosuites v1.0 sign 64 bytes: SHA-256 of
+the canonical proof configuration (the proof without ``proofValue``), then SHA-256 of the
+canonical document without ``proof``, with pure Ed25519, written as ``proofValue`` in multibase
+base58btc (``z…``). They differ in the canonical form:
 
-Verification resolves the key offline, from a ``did:key`` verification method only, and checks
-it through :meth:`attest.keys.PublicKey.verify`. Only ``DataIntegrityProof`` with
-``eddsa-jcs-2022`` is accepted; every other proof type or cryptosuite (``eddsa-rdfc-2022``,
-``Ed25519Signature2020``, …) is refused by name with ``di.unsupported_cryptosuite``. Proof sets
-are verified proof by proof; proof chains (``previousProof``) are refused. What is written and
-accepted byte for byte, and every error code: specs/data-integrity.md.
+- ``eddsa-jcs-2022`` (§3.3): RFC 8785 JSON, no JSON-LD processing; the default for signing.
+- ``eddsa-rdfc-2022`` (§3.2): RDFC-1.0 N-Quads of the JSON-LD, expanded in safe mode with the
+  shipped contexts only (:mod:`attest.jsonld`); the proof configuration gets the document's
+  ``@context``.
+
+Verification accepts both, resolves the key offline from a ``did:key`` verification method
+only, and checks it through :meth:`attest.keys.PublicKey.verify`; every other proof type or
+cryptosuite (``Ed25519Signature2020``, ``ecdsa-*``, …) is refused by name with
+``di.unsupported_cryptosuite``. Proof sets and proof chains (``previousProof``, DI §4.2, §4.5)
+are written and verified. What is written and accepted byte for byte, and every error code:
+specs/data-integrity.md.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, NoReturn
 
-from . import did_key, multibase
+from . import did_key, jsonld, multibase
 from .canonical import JsonInput, JsonValue, canonicalize, json_copy
 from .errors import AttestError, LimitExceededError, MalformedError, UsageError, VerificationError
 from .keys import SIGNATURE_SIZE, PrivateKey, PublicKey
@@ -31,6 +37,8 @@ from .xsd_datetime import parse_datetime_stamp
 __all__ = [
     "CRYPTOSUITE",
     "DID_KEY_PROOF_PURPOSES",
+    "EDDSA_JCS_2022",
+    "EDDSA_RDFC_2022",
     "MAX_PROOFS",
     "PROOF_TYPE",
     "SUPPORTED_CRYPTOSUITES",
@@ -45,10 +53,13 @@ __all__ = [
 ]
 
 PROOF_TYPE: Final = "DataIntegrityProof"
-CRYPTOSUITE: Final = "eddsa-jcs-2022"
-SUPPORTED_CRYPTOSUITES: Final = frozenset({CRYPTOSUITE})
-"""Cryptosuites :func:`verify_proof` accepts. Adding one (say ``eddsa-rdfc-2022``) means adding
-its transformation and proof configuration beside :func:`signing_input`."""
+EDDSA_JCS_2022: Final = "eddsa-jcs-2022"
+EDDSA_RDFC_2022: Final = "eddsa-rdfc-2022"
+CRYPTOSUITE: Final = EDDSA_JCS_2022
+"""The cryptosuite :func:`create_proof` and :func:`add_proof` use unless told otherwise."""
+SUPPORTED_CRYPTOSUITES: Final = frozenset({EDDSA_JCS_2022, EDDSA_RDFC_2022})
+"""Cryptosuites attest signs with and verifies. Adding one means adding its transformation and
+proof configuration in :func:`signing_input`."""
 
 DID_KEY_PROOF_PURPOSES: Final = frozenset(
     {"assertionMethod", "authentication", "capabilityInvocation", "capabilityDelegation"}
@@ -57,9 +68,12 @@ DID_KEY_PROOF_PURPOSES: Final = frozenset(
 whose purpose is not one of them (``keyAgreement``, say) cannot come from a did:key key."""
 
 MAX_PROOFS: Final = 16
-"""Most proofs a proof set may hold; each costs one canonicalization and one verification."""
+"""Most proofs a proof set (or chain) may hold; each costs up to two canonicalizations and one
+verification."""
 
 _PROOF_VALUE: Final = "proofValue"
+_PREVIOUS: Final = "previousProof"
+_URL: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:\S+")
 _STRING_FIELDS: Final = ("type", "cryptosuite", "verificationMethod", "proofPurpose", _PROOF_VALUE)
 
 
@@ -69,6 +83,9 @@ class ProofOptions:
 
     ``created`` and ``expires`` are XSD dateTimeStamp strings, written exactly as given
     (attest reads no clock). ``domain`` is one string or several; ``challenge`` one string.
+    ``id`` names the proof (a URL, e.g. ``urn:uuid:…``) so that a later proof can chain to it;
+    ``previous_proof`` is the id, or ids, of proofs already on the document that this proof
+    chains to and so signs together with the document (DI §2.1.2, §4.2).
     """
 
     proof_purpose: str = "assertionMethod"
@@ -76,6 +93,8 @@ class ProofOptions:
     expires: str | None = None
     domain: str | tuple[str, ...] | None = None
     challenge: str | None = None
+    id: str | None = None
+    previous_proof: str | tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.proof_purpose not in DID_KEY_PROOF_PURPOSES:
@@ -95,14 +114,39 @@ class ProofOptions:
             raise UsageError("di.bad_domain", "domain must not be an empty string")
         if self.challenge == "":
             raise UsageError("di.bad_challenge", "challenge must not be an empty string")
+        if self.id is not None and not (isinstance(self.id, str) and _URL.fullmatch(self.id)):
+            raise UsageError("di.bad_proof_id", "a proof id is an absolute URL (e.g. urn:uuid:…)")
+        previous = self.previous_proof
+        if previous is not None and not (
+            (isinstance(previous, str) and previous)
+            or (
+                isinstance(previous, tuple)
+                and previous
+                and all(isinstance(p, str) and p for p in previous)
+            )
+        ):
+            raise UsageError(
+                "di.bad_previous_proof", "previous_proof is one proof id or a tuple of them"
+            )
+
+    @property
+    def previous_proof_ids(self) -> tuple[str, ...]:
+        """``previous_proof`` as a tuple (empty when the proof chains to nothing)."""
+        previous = self.previous_proof
+        if previous is None:
+            return ()
+        return (previous,) if isinstance(previous, str) else previous
 
 
 @dataclass(frozen=True)
 class SigningInput:
-    """The eddsa-jcs-2022 intermediates (§3.3.3-§3.3.5): what is hashed, and the signed bytes."""
+    """A cryptosuite's intermediates (§3.2.3-§3.2.5, §3.3.3-§3.3.5): the canonical proof
+    configuration and document (RFC 8785 JSON, or RDFC-1.0 N-Quads in UTF-8), their hashes,
+    and the 64 signed bytes."""
 
     canonical_proof_config: bytes
     canonical_document: bytes
+    cryptosuite: str = CRYPTOSUITE
 
     @property
     def proof_config_hash(self) -> bytes:
@@ -131,17 +175,23 @@ class VerifiedProof:
     expires: datetime | None
     domain: tuple[str, ...]
     challenge: str | None
+    id: str | None = None
+    previous_proof: tuple[str, ...] = ()
 
 
 def signing_input(
     document: Mapping[str, JsonInput], proof_options: Mapping[str, JsonInput]
 ) -> SigningInput:
-    """eddsa-jcs-2022 transformation, proof configuration and hashing inputs (§3.3.3-§3.3.5).
+    """The transformation, proof configuration and hashing inputs of the proof's cryptosuite.
 
-    ``document`` is the unsecured document (no ``proof``); ``proof_options`` the proof without
-    ``proofValue``. Both are canonicalized exactly as given.
+    ``document`` is the document as signed: without ``proof``, or, for a chained proof, with
+    ``proof`` set to the proofs it chains to. ``proof_options`` is the proof without
+    ``proofValue``. eddsa-jcs-2022 canonicalizes both exactly as given (§3.3.3-§3.3.5);
+    eddsa-rdfc-2022 canonicalizes the document and the proof configuration with its
+    ``@context`` set to the document's (§3.2.3-§3.2.5), in safe mode.
     """
-    if proof_options.get("type") != PROOF_TYPE or proof_options.get("cryptosuite") != CRYPTOSUITE:
+    suite = proof_options.get("cryptosuite")
+    if proof_options.get("type") != PROOF_TYPE or suite not in SUPPORTED_CRYPTOSUITES:
         _unsupported(proof_options)
     created = proof_options.get("created")
     if created is not None:
@@ -149,39 +199,88 @@ def signing_input(
             _bad_field("created", "a string")
         _parse_time("created", created, MalformedError)
     return SigningInput(
-        canonical_proof_config=canonicalize(proof_options),
-        canonical_document=canonicalize(document),
+        canonical_proof_config=_canonical_proof_config(document, proof_options, str(suite)),
+        canonical_document=_canonical_document(document, str(suite)),
+        cryptosuite=str(suite),
     )
+
+
+def _canonical_document(document: Mapping[str, JsonInput], suite: str) -> bytes:
+    """The transformation (§3.2.3, §3.3.3): RDFC-1.0 N-Quads or RFC 8785 JSON."""
+    if suite == EDDSA_RDFC_2022:
+        return jsonld.canonical_nquads(document).encode("utf-8")
+    return canonicalize(document)
+
+
+def _canonical_proof_config(
+    document: Mapping[str, JsonInput], proof_options: Mapping[str, JsonInput], suite: str
+) -> bytes:
+    """The proof configuration (§3.2.5, §3.3.5). For eddsa-rdfc-2022 its @context is the
+    document's (step 4) before canonicalization; eddsa-jcs-2022 takes the options as given."""
+    if suite == EDDSA_RDFC_2022:
+        config = {k: v for k, v in proof_options.items() if k != "@context"}
+        if "@context" in document:
+            config["@context"] = document["@context"]
+        return jsonld.canonical_nquads(config).encode("utf-8")
+    return canonicalize(proof_options)
 
 
 def create_proof(
     document: Mapping[str, JsonInput],
     private_key: PrivateKey,
     options: ProofOptions | None = None,
+    *,
+    cryptosuite: str = CRYPTOSUITE,
 ) -> dict[str, JsonValue]:
-    """The eddsa-jcs-2022 proof of ``document`` (without ``proof``) by ``private_key`` (§3.3.1).
+    """The proof of ``document`` (without ``proof``) by ``private_key`` (§3.2.1, §3.3.1).
 
-    The verification method is the key's did:key URL; when the document has ``@context``,
-    the proof carries the same ``@context`` (§3.3.1 step 2).
+    The verification method is the key's did:key URL. With eddsa-jcs-2022, a document with
+    ``@context`` gives the proof the same ``@context`` (§3.3.1 step 2); an eddsa-rdfc-2022
+    proof carries none (its configuration borrows the document's, §3.2.5). A proof that chains
+    to earlier ones needs them on the document: use :func:`add_proof`.
     """
     options = options or ProofOptions()
     if "proof" in document:
         raise UsageError(
             "di.already_secured", "create_proof signs an unsecured document; use add_proof"
         )
-    proof: dict[str, JsonValue] = {"type": PROOF_TYPE, "cryptosuite": CRYPTOSUITE}
+    if options.previous_proof is not None:
+        _previous_not_found(options.previous_proof_ids[0], UsageError)
+    return _sign(document, private_key, options, cryptosuite)
+
+
+def _sign(
+    document: Mapping[str, JsonInput],
+    private_key: PrivateKey,
+    options: ProofOptions,
+    cryptosuite: str,
+) -> dict[str, JsonValue]:
+    """The proof over ``document`` exactly as given (chained proofs included under ``proof``)."""
+    if cryptosuite not in SUPPORTED_CRYPTOSUITES:
+        raise UsageError(
+            "di.unsupported_cryptosuite",
+            f"attest signs with {', '.join(sorted(SUPPORTED_CRYPTOSUITES))}, "
+            f"not {str(cryptosuite)[:60]!r}",
+        )
+    proof: dict[str, JsonValue] = {"type": PROOF_TYPE}
+    if options.id is not None:
+        proof["id"] = options.id
+    proof["cryptosuite"] = cryptosuite
     if options.created is not None:
         proof["created"] = options.created
     if options.expires is not None:
         proof["expires"] = options.expires
     proof["verificationMethod"] = did_key.verification_method_id(private_key.public_key)
     proof["proofPurpose"] = options.proof_purpose
+    if options.previous_proof is not None:
+        previous = options.previous_proof
+        proof[_PREVIOUS] = previous if isinstance(previous, str) else list(previous)
     if options.domain is not None:
         domain = options.domain
         proof["domain"] = domain if isinstance(domain, str) else list(domain)
     if options.challenge is not None:
         proof["challenge"] = options.challenge
-    if "@context" in document:
+    if "@context" in document and cryptosuite == EDDSA_JCS_2022:
         proof["@context"] = json_copy(document["@context"])
     signature = private_key.sign(signing_input(document, proof).hash_data)
     proof[_PROOF_VALUE] = multibase.encode(signature, multibase.BASE58BTC)
@@ -192,18 +291,23 @@ def add_proof(
     document: Mapping[str, JsonInput],
     private_key: PrivateKey,
     options: ProofOptions | None = None,
+    *,
+    cryptosuite: str = CRYPTOSUITE,
 ) -> dict[str, JsonValue]:
-    """A copy of ``document`` secured with one more eddsa-jcs-2022 proof (DI §4.2, §4.3).
+    """A copy of ``document`` secured with one more proof (DI §4.1, §4.2).
 
     An unsecured document gets ``proof`` as one object. A document that already has proofs
-    gets a proof set: the new proof signs the document without ``proof`` (as each member of a
-    set does) and is appended, so ``proof`` becomes a list.
+    gets a proof set, the new proof appended so ``proof`` becomes a list. Without
+    ``options.previous_proof`` the new proof signs the document without ``proof``, as each
+    member of a set does; with it, the proof joins a chain and signs the document with
+    ``proof`` set to the list of the proofs it names, in document order (DI §4.2 step 7).
     """
+    options = options or ProofOptions()
     secured = json_copy(document)
     if not isinstance(secured, dict):  # unreachable for a Mapping; narrows the type
         raise UsageError("di.bad_document", "a secured document is a JSON object")
     if "proof" not in secured:
-        secured["proof"] = create_proof(secured, private_key, options)
+        secured["proof"] = create_proof(secured, private_key, options, cryptosuite=cryptosuite)
         return secured
     existing = secured.pop("proof")
     proofs = existing if isinstance(existing, list) else [existing]
@@ -211,7 +315,24 @@ def add_proof(
         raise UsageError("di.bad_proof", "the document's existing 'proof' is not proof objects")
     if len(proofs) >= MAX_PROOFS:
         raise UsageError("di.too_many_proofs", f"a proof set holds at most {MAX_PROOFS} proofs")
-    secured["proof"] = [*proofs, create_proof(secured, private_key, options)]
+    ids = [p.get("id") for p in proofs if isinstance(p, dict)]
+    if options.id is not None and options.id in ids:
+        raise UsageError("di.duplicate_proof_id", f"a proof with id {options.id!r} exists")
+    signed: dict[str, JsonValue] = secured
+    wanted = options.previous_proof_ids
+    if wanted:
+        for name in wanted:
+            if ids.count(name) != 1:
+                if name in ids:
+                    raise UsageError(
+                        "di.duplicate_proof_id", f"several proofs have the id {name[:100]!r}"
+                    )
+                _previous_not_found(name, UsageError)
+        signed = {
+            **secured,
+            "proof": [p for p in proofs if isinstance(p, dict) and p.get("id") in wanted],
+        }
+    secured["proof"] = [*proofs, _sign(signed, private_key, options, cryptosuite)]
     return secured
 
 
@@ -223,7 +344,7 @@ def verify_proof(
     challenge: str | None = None,
     now: datetime | None = None,
 ) -> VerifiedProof:
-    """Verify the one proof of a secured document (DI §4.4, eddsa-jcs-2022 §3.3.2).
+    """Verify the one proof of a secured document (DI §4.4; EdDSA §3.2.2, §3.3.2).
 
     ``expected_proof_purpose`` must equal ``proofPurpose`` (``None`` skips the check).
     ``domain`` and ``challenge``, when given, must match the proof's. With ``now``, a proof
@@ -236,7 +357,8 @@ def verify_proof(
             "di.unexpected_proof_set",
             f"the document holds a proof set of {len(proof)}; one proof was expected",
         )
-    return _verify_one(document, proof, expected_proof_purpose, domain, challenge, now)
+    _chain([proof], single=True)  # a lone proof cannot name a previous one
+    return _verify_one(document, proof, expected_proof_purpose, domain, challenge, now, {})
 
 
 def verify_proof_set(
@@ -249,10 +371,12 @@ def verify_proof_set(
 ) -> tuple[VerifiedProof, ...]:
     """Verify every proof of a secured document, in document order (DI §4.5).
 
-    ``proof`` may be one object or a list of up to :data:`MAX_PROOFS`; each proof is checked
-    as :func:`verify_proof` checks one, against the document without ``proof``. All must
-    verify: the first failure is raised, naming the proof's position. Proof chains
-    (``previousProof``) are refused with ``di.unsupported_proof_chain``.
+    ``proof`` may be one object or a list of up to :data:`MAX_PROOFS`. Before any signature
+    is checked, the proofs' ``id`` and ``previousProof`` members must form a chain: ids unique,
+    every named id present, no cycle. Each proof is then checked as :func:`verify_proof`
+    checks one, against the document without ``proof`` or, when it names previous proofs,
+    with ``proof`` set to them. All must verify: the first failure is raised, naming the
+    proof's position.
     """
     document, proof = _split(secured)
     proofs = proof if isinstance(proof, list) else [proof]
@@ -262,11 +386,25 @@ def verify_proof_set(
         raise LimitExceededError(
             "di.too_many_proofs", f"{len(proofs)} proofs; a proof set holds at most {MAX_PROOFS}"
         )
+    links = _chain(proofs, single=False)
+    # One canonical document (per cryptosuite) for each distinct set of previous proofs.
+    hashes: dict[tuple[int, ...], dict[str, bytes]] = {}
     results: list[VerifiedProof] = []
     for i, item in enumerate(proofs):
+        signed = document
+        if links[i]:
+            signed = {**document, "proof": [proofs[j] for j in links[i]]}
         try:
             results.append(
-                _verify_one(document, item, expected_proof_purpose, domain, challenge, now)
+                _verify_one(
+                    signed,
+                    item,
+                    expected_proof_purpose,
+                    domain,
+                    challenge,
+                    now,
+                    hashes.setdefault(links[i], {}),
+                )
             )
         except AttestError as exc:
             raise type(exc)(exc.code, f"proof {i}: {exc.message}") from exc
@@ -274,6 +412,81 @@ def verify_proof_set(
 
 
 # --- verification steps -----------------------------------------------------------------------
+
+
+def _chain(proofs: Sequence[JsonValue], *, single: bool) -> list[tuple[int, ...]]:
+    """For each proof, the positions of the proofs its ``previousProof`` names (DI §4.5 steps
+    3.1-3.3), after checking that the ids are unique, each named id exists and no proof
+    depends on itself, directly or through others."""
+
+    def at(i: int) -> str:
+        return "" if single else f"proof {i}: "
+
+    ids: dict[str, int] = {}
+    checked: list[dict[str, JsonValue]] = []
+    for i, proof in enumerate(proofs):
+        if not isinstance(proof, dict):
+            raise MalformedError("di.bad_proof", f"{at(i)}a proof is a JSON object")
+        checked.append(proof)
+        if "id" in proof:
+            name = proof["id"]
+            if not isinstance(name, str):
+                raise MalformedError("di.bad_field", f"{at(i)}the proof's 'id' must be a string")
+            if name in ids:
+                raise MalformedError(
+                    "di.duplicate_proof_id",
+                    f"{at(i)}proof {ids[name]} has the same id {name[:100]!r}",
+                )
+            ids[name] = i
+    links: list[tuple[int, ...]] = []
+    for i, proof in enumerate(checked):
+        positions: set[int] = set()
+        for name in _previous_ids(proof, at(i)):
+            if name not in ids:
+                _previous_not_found(name, MalformedError, at(i))
+            positions.add(ids[name])
+        links.append(tuple(sorted(positions)))
+    # A cycle (a proof reached again from itself) cannot have been signed: refuse it by name.
+    state = [0] * len(proofs)  # 0 unseen, 1 on the current path, 2 done
+    for start in range(len(proofs)):
+        stack = [(start, iter(links[start]))]
+        state[start] = 1
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                state[node] = 2
+                stack.pop()
+            elif state[child] == 1:
+                raise MalformedError(
+                    "di.proof_chain_cycle",
+                    f"{at(node)}its previousProof leads back to itself (proof {child})",
+                )
+            elif state[child] == 0:
+                state[child] = 1
+                stack.append((child, iter(links[child])))
+    return links
+
+
+def _previous_ids(proof: Mapping[str, JsonValue], where: str) -> tuple[str, ...]:
+    if _PREVIOUS not in proof:
+        return ()
+    value = proof[_PREVIOUS]
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return tuple(str(v) for v in value)
+    raise MalformedError(
+        "di.bad_field",
+        f"{where}the proof's 'previousProof' must be a string or a non-empty list of strings",
+    )
+
+
+def _previous_not_found(name: str, error: type[AttestError], where: str = "") -> NoReturn:
+    raise error(
+        "di.previous_proof_not_found",
+        f"{where}previousProof names {name[:100]!r}, which no proof on the document has as id",
+    )
 
 
 def _split(secured: JsonInput) -> tuple[dict[str, JsonValue], JsonValue]:
@@ -295,6 +508,7 @@ def _verify_one(
     domain: str | tuple[str, ...] | None,
     challenge: str | None,
     now: datetime | None,
+    document_hashes: dict[str, bytes],
 ) -> VerifiedProof:
     if not isinstance(proof, dict):
         raise MalformedError("di.bad_proof", "a proof is a JSON object")
@@ -315,11 +529,6 @@ def _verify_one(
         if not isinstance(value, str):
             _bad_field(name, "a string")
         fields[name] = value
-    if "previousProof" in proof:
-        raise MalformedError(
-            "di.unsupported_proof_chain",
-            "proof chains (previousProof) are not supported; only independent proofs are",
-        )
 
     purpose = fields["proofPurpose"]
     if expected_proof_purpose is not None and purpose != expected_proof_purpose:
@@ -364,15 +573,22 @@ def _verify_one(
         )
     signature = _proof_bytes(fields[_PROOF_VALUE])
 
-    # eddsa-jcs-2022 §3.3.2 step 4 only asks that the document's @context *start with* the
-    # proof's; attest requires them equal, since contexts appended after signing could change
-    # what the signed terms mean (specs/data-integrity.md).
+    # §3.2.2 and §3.3.2 step 4 only ask that the document's @context *start with* the proof's;
+    # attest requires them equal, since contexts appended after signing could change what the
+    # signed terms mean (specs/data-integrity.md).
     if "@context" in proof and document.get("@context") != proof["@context"]:
         raise VerificationError(
             "di.context_mismatch", "the document's @context is not the proof's @context"
         )
+    suite = fields["cryptosuite"]
     options = {k: v for k, v in proof.items() if k != _PROOF_VALUE}
-    public_key.verify(signing_input(document, options).hash_data, signature)
+    document_hash = document_hashes.get(suite)
+    if document_hash is None:
+        document_hash = hashlib.sha256(_canonical_document(document, suite)).digest()
+        document_hashes[suite] = document_hash
+    config_hash = hashlib.sha256(_canonical_proof_config(document, options, suite)).digest()
+    public_key.verify(config_hash + document_hash, signature)
+    proof_id = proof.get("id")
     return VerifiedProof(
         verification_method=method,
         controller=method.partition("#")[0],
@@ -383,6 +599,8 @@ def _verify_one(
         expires=expires,
         domain=proof_domain,
         challenge=proof_challenge,
+        id=proof_id if isinstance(proof_id, str) else None,
+        previous_proof=_previous_ids(proof, ""),
     )
 
 
@@ -390,7 +608,7 @@ def _proof_bytes(proof_value: str) -> bytes:
     """The 64 signature bytes of a ``z…`` proofValue (multibase base58btc)."""
     if not proof_value.startswith(multibase.BASE58BTC):
         raise MalformedError(
-            "di.bad_proof_value", "an eddsa-jcs-2022 proofValue is multibase base58btc ('z…')"
+            "di.bad_proof_value", "an EdDSA proofValue is multibase base58btc ('z…')"
         )
     try:
         signature = multibase.decode(proof_value, multibase.BASE58BTC)

@@ -305,7 +305,7 @@ def _cred(b: Bundle) -> dict[str, Any]:
         ("context in both", "signature.invalid"),
         ("proof created", "signature.invalid"),
         ("proof purpose", "di.proof_purpose_mismatch"),
-        ("proof cryptosuite", "di.unsupported_cryptosuite"),
+        ("proof cryptosuite", "signature.invalid"),  # eddsa-rdfc-2022 signs another form
         ("proof as a set", "di.unexpected_proof_set"),
         ("proof removed", "di.missing_proof"),
         ("proof method of another key", "signature.invalid"),

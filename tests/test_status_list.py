@@ -95,7 +95,7 @@ def test_w3c_entries_parse_and_write_back_unchanged() -> None:
 @pytest.mark.parametrize(
     ("name", "code"),
     [
-        ("statusListCredentialEddsaRdfc", "di.unsupported_cryptosuite"),
+        ("statusListCredentialEddsaRdfc", "did_key.missing_fragment"),  # a DID, not a key URL
         ("statusListCredential", "di.missing_proof"),
     ],
 )

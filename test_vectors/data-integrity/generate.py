@@ -263,6 +263,18 @@ case(
     function="verify_proof_set",
     verified=[ok(created=CREATED), ok("cosigner", created=CREATED)],
 )
+CHAIN_ID = "urn:uuid:6f0c1d2e-3b4a-4c5d-8e9f-0a1b2c3d4e5f"
+FIRST = sign(CREDENTIAL, created=CREATED, id=CHAIN_ID)
+OTHER_FIRST = sign(CREDENTIAL, created="2026-01-15T09:30:01Z", id=CHAIN_ID)
+PROOF_CHAIN = sign(FIRST, COSIGNER, created=CREATED, id=CHAIN_ID + "-2", previous_proof=CHAIN_ID)
+case(
+    "ok-proof-chain",
+    "a proof chain: the cosigner's proof names the issuer's and signs the document with it "
+    "(DI §4.2: proof set to the list of the named proofs)",
+    PROOF_CHAIN,
+    function="verify_proof_set",
+    verified=[ok(created=CREATED), ok("cosigner", created=CREATED)],
+)
 case(
     "ok-proof-set-of-one",
     "verify_proof_set also takes a single proof object",
@@ -403,9 +415,11 @@ case(
 )
 case(
     "cryptosuite-rdfc",
-    "eddsa-rdfc-2022 (RDF canonicalization) is not implemented",
+    "an eddsa-jcs-2022 proof relabelled eddsa-rdfc-2022: the RDF canonical form is not what "
+    "was signed",
     edited(SIGNED, lambda d: d["proof"].update(cryptosuite="eddsa-rdfc-2022")),
-    code="di.unsupported_cryptosuite",
+    code="signature.invalid",
+    error_class=VERIFY,
 )
 case(
     "cryptosuite-ecdsa",
@@ -630,10 +644,74 @@ case(
 )
 case(
     "proof-chain",
-    "a proof naming a previousProof (proof chains are not supported)",
+    "a lone proof naming a previousProof that no proof on the document has",
     resign(SIGNED, ISSUER, lambda p: p.update(previousProof="urn:uuid:1")),
     function="verify_proof_set",
-    code="di.unsupported_proof_chain",
+    code="di.previous_proof_not_found",
+)
+case(
+    "proof-chain-missing",
+    "the second proof of a chain names an id that is not there",
+    edited(PROOF_CHAIN, lambda d: d["proof"][1].update(previousProof="urn:uuid:other")),
+    function="verify_proof_set",
+    code="di.previous_proof_not_found",
+)
+case(
+    "proof-chain-previous-replaced",
+    "the proof a chained proof signed is replaced by another valid proof with the same id",
+    edited(PROOF_CHAIN, lambda d: d["proof"].__setitem__(0, OTHER_FIRST["proof"])),
+    function="verify_proof_set",
+    code="signature.invalid",
+    error_class=VERIFY,
+)
+case(
+    "proof-chain-previous-dropped",
+    "the proof a chained proof signed is removed",
+    edited(PROOF_CHAIN, lambda d: d.update(proof=[d["proof"][1]])),
+    function="verify_proof_set",
+    code="di.previous_proof_not_found",
+)
+case(
+    "proof-chain-cycle",
+    "two proofs naming each other",
+    edited(PROOF_CHAIN, lambda d: d["proof"][0].update(previousProof=CHAIN_ID + "-2", id=CHAIN_ID)),
+    function="verify_proof_set",
+    code="di.proof_chain_cycle",
+)
+case(
+    "proof-chain-self",
+    "a proof naming its own id",
+    edited(PROOF_CHAIN, lambda d: d["proof"][0].update(previousProof=CHAIN_ID)),
+    function="verify_proof_set",
+    code="di.proof_chain_cycle",
+)
+case(
+    "proof-duplicate-id",
+    "two proofs with the same id",
+    edited(PROOF_CHAIN, lambda d: d["proof"][1].update(id=CHAIN_ID)),
+    function="verify_proof_set",
+    code="di.duplicate_proof_id",
+)
+case(
+    "proof-previous-number",
+    "previousProof is a number",
+    edited(PROOF_CHAIN, lambda d: d["proof"][1].update(previousProof=1)),
+    function="verify_proof_set",
+    code="di.bad_field",
+)
+case(
+    "proof-previous-empty-list",
+    "previousProof is an empty list",
+    edited(PROOF_CHAIN, lambda d: d["proof"][1].update(previousProof=[])),
+    function="verify_proof_set",
+    code="di.bad_field",
+)
+case(
+    "proof-id-number",
+    "a proof id that is a number",
+    edited(PROOF_CHAIN, lambda d: d["proof"][0].update(id=7)),
+    function="verify_proof_set",
+    code="di.bad_field",
 )
 
 # --- hostile JSON ------------------------------------------------------------------------------
