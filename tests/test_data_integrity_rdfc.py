@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import copy
 import socket
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -467,3 +470,17 @@ def test_hostile_proof_lists_fail_by_name() -> None:
     with pytest.raises(MalformedError) as info:
         di.verify_proof_set({**secured, "proof": ring})
     assert info.value.code == "di.proof_chain_cycle"
+
+
+def test_jcs_verification_does_not_import_pyld() -> None:
+    """PyLD costs ~0.15 s to import: a verifier that never meets an rdfc proof skips it."""
+    code = (
+        "import sys; from attest import data_integrity as di, verify; "
+        "from tests import vectors; "
+        "di.verify_proof(vectors.load_json('vc-di-eddsa/eddsa-jcs-2022/signedJCS.json')); "
+        "assert 'pyld' not in sys.modules and 'attest.jsonld' not in sys.modules; "
+        "di.verify_proof(vectors.load_json('vc-di-eddsa/eddsa-rdfc-2022/signedDataInt.json')); "
+        "assert 'pyld' in sys.modules"
+    )
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run([sys.executable, "-c", code], cwd=root, check=True)
