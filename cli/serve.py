@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ._errors import handle_errors
 from ._keys import load_signing_key
+
+if TYPE_CHECKING:
+    from attest.service import VcApi
 
 __all__ = ["serve"]
 
@@ -24,13 +28,47 @@ def _listen(host: str, port: int) -> socket.socket:
         raise UsageError("serve.cannot_listen", f"cannot listen on {host}:{port}: {exc}") from None
 
 
+def _vcapi(issuer_key: Path | None, status_store: Path | None, cryptosuite: str) -> VcApi:
+    from attest.errors import UsageError
+    from attest.service import VcApi, VcApiConfig
+    from attest.status_store import open_store
+
+    if status_store is not None and issuer_key is None:
+        raise UsageError("serve.status_needs_key", "--status-store needs --issuer-key")
+    key = load_signing_key(issuer_key).private_key if issuer_key is not None else None
+    store = open_store(status_store, write=True) if status_store is not None else None
+    return VcApi(key, store, VcApiConfig(cryptosuite=cryptosuite))
+
+
 @click.command()
 @click.option(
     "--log",
     "log_dir",
-    required=True,
     type=click.Path(path_type=Path, file_okay=False, exists=True),
-    help="The log directory ('attest log init' makes one).",
+    help="Serve this log directory ('attest log init' makes one).",
+)
+@click.option(
+    "--issuer-key",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Offer the VC-API POST /credentials/issue, signing with this key's did:key.",
+)
+@click.option(
+    "--status-store",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="Give issued credentials status entries from this store and serve its lists.",
+)
+@click.option(
+    "--cryptosuite",
+    type=click.Choice(["eddsa-jcs-2022", "eddsa-rdfc-2022"]),
+    default="eddsa-jcs-2022",
+    show_default=True,
+    help="How issued credentials are signed unless a request asks otherwise.",
+)
+@click.option(
+    "--vc-api/--no-vc-api",
+    default=True,
+    show_default=True,
+    help="Offer the VC-API verification endpoints.",
 )
 @click.option(
     "--policy",
@@ -78,7 +116,11 @@ def _listen(host: str, port: int) -> socket.socket:
 @click.option("--access-log", is_flag=True, help="Log every request.")
 @handle_errors
 def serve(
-    log_dir: Path,
+    log_dir: Path | None,
+    issuer_key: Path | None,
+    status_store: Path | None,
+    cryptosuite: str,
+    vc_api: bool,
     policy_file: Path | None,
     host: str,
     port: int,
@@ -124,9 +166,15 @@ def serve(
         max_bundle_bytes=max_bundle_size,
         verify_workers=verify_workers,
     )
+    if log_dir is None and (policy_file or submitters or key):
+        raise UsageError("serve.needs_log", "--policy, --submitters and --key need --log")
+    if log_dir is None and not (vc_api or issuer_key):
+        raise UsageError("serve.nothing_to_serve", "give --log, --issuer-key or --vc-api")
+    vcapi = _vcapi(issuer_key, status_store, cryptosuite) if vc_api or issuer_key else None
     policy = load_policy(policy_file) if policy_file is not None else None
     allowed = parse_submitters(submitters.read_bytes()) if submitters is not None else None
-    if allowed is not None:
+    log = None
+    if log_dir is not None and allowed is not None:
         log_config = read_config(log_dir)
         if key is None:
             if log_config.key_file is None:
@@ -134,22 +182,31 @@ def serve(
             key = log_dir / log_config.key_file
         signer = Ed25519Signer(log_config.origin, load_signing_key(key).private_key)
         log = Log.open(log_dir, signer, write=True)
-    else:
+    elif log_dir is not None:
         log = Log.open(log_dir, write=False)
     try:
         app = create_app(
-            log, policy=policy, submitters=allowed, config=config, policy_path=policy_file
+            log,
+            policy=policy,
+            submitters=allowed,
+            config=config,
+            policy_path=policy_file,
+            vcapi=vcapi,
         )
         sock = _listen(host, port)
     except BaseException:
-        log.close()
+        if log is not None:
+            log.close()
         raise
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
-    offers = ["tiles"]
+    offers = ["tiles"] if log is not None else []
     offers += [f"submissions from {len(allowed)} key(s)"] if allowed is not None else []
     offers += ["verification"] if policy is not None else []
-    click.echo(f"serving {log.origin} at http://{shown}:{bound} ({', '.join(offers)})")
+    if vcapi is not None:
+        offers += [f"VC-API issuing as {vcapi.issuer}"] if vcapi.issuer else ["VC-API"]
+    what = log.origin if log is not None else "the VC-API"
+    click.echo(f"serving {what} at http://{shown}:{bound} ({', '.join(offers)})")
     server = uvicorn.Server(
         uvicorn.Config(
             app,

@@ -1,4 +1,5 @@
-"""The HTTP service (optional extra ``attest[server]``): a shared log and a verification API.
+"""The HTTP service (optional extra ``attest[server]``): a shared log, a verification API and
+the W3C VC-API.
 
 ``create_app`` builds the ASGI application; ``attest serve`` runs it with uvicorn. The
 protocol is in specs/service.md.
@@ -8,5 +9,6 @@ from __future__ import annotations
 
 from .app import create_app
 from .config import ServiceConfig
+from .vcapi import VcApi, VcApiConfig
 
-__all__ = ["ServiceConfig", "create_app"]
+__all__ = ["ServiceConfig", "VcApi", "VcApiConfig", "create_app"]

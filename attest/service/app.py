@@ -35,6 +35,7 @@ from .config import ServiceConfig
 from .http import error_response, json_response, read_body
 from .openapi import openapi_document
 from .published import PublishedLog
+from .vcapi import VcApi
 from .verifier import VerifyPool
 from .writer import Logged, Writer
 
@@ -301,20 +302,29 @@ async def _internal_error(request: Request, exc: Exception) -> Response:
 
 
 def create_app(
-    log: Log,
+    log: Log | None,
     *,
     policy: Policy | None = None,
     submitters: Mapping[bytes, Submitter] | None = None,
     config: ServiceConfig | None = None,
     policy_path: Path | None = None,
+    vcapi: VcApi | None = None,
 ) -> Starlette:
     """The service for ``log``, which it owns from now on (closed when the app shuts down).
 
     With ``submitters`` the log must be open for writing with its key, and ``POST /add``
     takes submissions signed by those keys; without, the server is read-only and follows
     the log's ``checkpoint`` file. With ``policy``, ``POST /verify`` decides under it
-    (``policy_path`` is needed for worker processes, which load it themselves).
+    (``policy_path`` is needed for worker processes, which load it themselves). With
+    ``vcapi``, the VC-API routes are served too; without a log, only they are.
     """
+    handlers = {AttestError: _attest_error, HTTPException: _http_error, Exception: _internal_error}
+    extra = vcapi.routes() if vcapi is not None else []
+    if log is None:
+        if vcapi is None:
+            raise UsageError("server.nothing_to_serve", "give a log, a VC-API, or both")
+        routes = [*extra, Route("/healthz", _vcapi_health, methods=["GET"])]
+        return Starlette(routes=routes, exception_handlers=handlers)
     svc = _Service(log, policy, submitters, config or ServiceConfig(), policy_path)
     routes = [
         Route("/checkpoint", svc.checkpoint, methods=["GET"]),
@@ -324,8 +334,12 @@ def create_app(
         Route("/verify", svc.verify, methods=["POST"]),
         Route("/healthz", svc.healthz, methods=["GET"]),
         Route("/openapi.json", svc.openapi_json, methods=["GET"]),
+        *extra,
     ]
-    handlers = {AttestError: _attest_error, HTTPException: _http_error, Exception: _internal_error}
     app = Starlette(routes=routes, exception_handlers=handlers, lifespan=svc.lifespan)
     app.state.service = svc
     return app
+
+
+async def _vcapi_health(request: Request) -> Response:
+    return json_response({"status": "ok"}, 200, {"Cache-Control": "no-store"})

@@ -1,0 +1,295 @@
+"""The W3C CCG VC-API endpoints: issue, verify credentials, verify presentations, status lists.
+
+``POST /credentials/issue`` signs the caller's credential with the server's issuer key
+(:func:`attest.vc_issuer.issue_credential`), optionally with Bitstring Status List entries
+from the server's status store, whose lists the server publishes at their URLs.
+``POST /credentials/verify`` and ``POST /presentations/verify`` answer with
+:class:`attest.vc_verifier.VerificationResult` bodies: 200 only when verified, 422 when a check
+failed, 400 when the request or document is malformed. ``POST /credentials/status`` sets or
+clears a credential's status bit. Every error body names a code. Shapes: specs/vc-api.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from .. import did_key, status_list, vc_issuer, vc_verifier
+from ..canonical import parse_json
+from ..errors import MalformedError, UsageError
+from ..keys import PrivateKey
+from ..status_store import StatusStore
+from .http import json_response, read_body
+
+__all__ = ["VcApi", "VcApiConfig"]
+
+_JSON: Final = {"application/json", "application/ld+json", ""}
+_LIST_TTL: Final = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class VcApiConfig:
+    """The VC-API's bounds and choices."""
+
+    #: Largest request body, bytes.
+    max_request_bytes: int = 1 << 20
+    #: How long reading a request body may take, seconds.
+    read_timeout: float = 30.0
+    #: The cryptosuite issued credentials are signed with unless a request names one.
+    cryptosuite: str = "eddsa-jcs-2022"
+    #: How long a served status list credential is valid.
+    list_validity: timedelta = _LIST_TTL
+
+
+class VcApi:
+    """The VC-API routes over an optional issuer key and status store."""
+
+    def __init__(
+        self,
+        issuer_key: PrivateKey | None,
+        status_store: StatusStore | None = None,
+        config: VcApiConfig | None = None,
+    ) -> None:
+        self.key = issuer_key
+        self.store = status_store
+        self.config = config or VcApiConfig()
+        vc_issuer.IssueRequest(cryptosuite=self.config.cryptosuite)  # refuse a bad default now
+        self.issuer = did_key.encode_did_key(issuer_key.public_key) if issuer_key else None
+        if status_store is not None:
+            if issuer_key is None:
+                raise UsageError("server.status_needs_key", "a status store needs an issuer key")
+            if status_store.issuer not in (None, self.issuer):
+                raise UsageError(
+                    "status_store.wrong_key",
+                    f"the status store's lists are signed by {status_store.issuer}",
+                )
+        self._store_lock = threading.Lock()
+        self._list_paths = (
+            {urlsplit(status_store.list_url(p)).path: p for p in status_list.PURPOSES}
+            if status_store is not None
+            else {}
+        )
+
+    def routes(self) -> list[Route]:
+        routes = [
+            Route("/credentials/issue", self.issue, methods=["POST"]),
+            Route("/credentials/verify", self.verify_credential, methods=["POST"]),
+            Route("/presentations/verify", self.verify_presentation, methods=["POST"]),
+            Route("/credentials/status", self.update_status, methods=["POST"]),
+        ]
+        routes += [Route(path, self.status_list, methods=["GET"]) for path in self._list_paths]
+        return routes
+
+    # --- issuing ------------------------------------------------------------------------------
+
+    async def issue(self, request: Request) -> Response:
+        if self.key is None:
+            raise UsageError("server.no_issuer", "this server has no issuer key")
+        body = await self._body(request)
+        credential = _member(body, "credential", required=True)
+        options = _options(body)
+        issue_request = vc_issuer.IssueRequest(
+            cryptosuite=_cryptosuite(options, self.config.cryptosuite),
+            status_purposes=_status_purposes(options),
+        )
+        signed = await asyncio.to_thread(
+            vc_issuer.issue_credential,
+            credential,
+            self.key,
+            now=datetime.now(UTC),
+            request=issue_request,
+            allocate_status=self._allocate,
+        )
+        return json_response({"verifiableCredential": signed}, 201)
+
+    def _allocate(self, purposes: Sequence[str]) -> Sequence[status_list.StatusEntry]:
+        if self.store is None:
+            raise UsageError("issue.no_status_list", "this server keeps no status list")
+        with self._store_lock:
+            allocation = self.store.allocate()
+        return [e for e in allocation.entries if e.purpose in purposes]
+
+    # --- verifying ----------------------------------------------------------------------------
+
+    async def verify_credential(self, request: Request) -> Response:
+        body = await self._body(request)
+        credential = _member(body, "verifiableCredential", required=True)
+        _options(body)
+        result = await asyncio.to_thread(
+            vc_verifier.verify_credential,
+            credential,
+            now=datetime.now(UTC),
+            status_lists=self._own_list,
+        )
+        return _result_response(result)
+
+    async def verify_presentation(self, request: Request) -> Response:
+        body = await self._body(request)
+        presentation = _member(body, "verifiablePresentation", required=True)
+        options = _options(body)
+        challenge = _optional_text(options, "challenge")
+        domain = _optional_text(options, "domain")
+        result = await asyncio.to_thread(
+            vc_verifier.verify_presentation,
+            presentation,
+            now=datetime.now(UTC),
+            challenge=challenge,
+            domain=domain,
+            status_lists=self._own_list,
+        )
+        return _result_response(result)
+
+    # --- status lists -------------------------------------------------------------------------
+
+    def _own_list(self, url: str) -> Mapping[str, Any] | None:
+        """The list credential this server publishes at ``url``; ``None`` for any other URL
+        (the verifier fetches nothing)."""
+        if self.store is None or self.key is None:
+            return None
+        for purpose in status_list.PURPOSES:
+            if self.store.list_url(purpose) == url:
+                return self._list_credential(purpose)
+        return None
+
+    def _list_credential(self, purpose: str) -> dict[str, Any]:
+        assert self.store is not None
+        assert self.key is not None
+        now = datetime.now(UTC)
+        with self._store_lock:
+            bits = self.store.bits(purpose)
+        return status_list.status_list_credential(
+            self.key,
+            url=self.store.list_url(purpose),
+            purpose=purpose,
+            bits=bits,
+            valid_from=now,
+            valid_until=now + self.config.list_validity,
+        )
+
+    async def status_list(self, request: Request) -> Response:
+        purpose = self._list_paths[request.url.path]
+        credential = await asyncio.to_thread(self._list_credential, purpose)
+        return json_response(credential, headers={"Cache-Control": "no-store"})
+
+    async def update_status(self, request: Request) -> Response:
+        if self.store is None:
+            raise UsageError("server.no_status_list", "this server keeps no status list")
+        body = await self._body(request)
+        credential = _member(body, "credential", required=False)
+        entries = status_list.credential_entries(credential) if credential else ()
+        if "credentialStatus" not in body:
+            raise MalformedError("request.missing", "the request has no 'credentialStatus'")
+        changes = _status_changes(body["credentialStatus"])
+        own = {e.purpose: e for e in entries if e.list_url == self.store.list_url(e.purpose)}
+        for purpose, value in changes:
+            entry = own.get(purpose)
+            if entry is None:
+                raise MalformedError(
+                    "status.no_entry",
+                    f"the credential has no {purpose} entry in this server's lists",
+                )
+            await asyncio.to_thread(self._set_bit, entry.index, purpose, value)
+        return json_response({"updated": True})
+
+    def _set_bit(self, index: int, purpose: str, value: bool) -> None:
+        assert self.store is not None
+        with self._store_lock:
+            self.store.set(index, purpose, value)
+
+    # --- plumbing -----------------------------------------------------------------------------
+
+    async def _body(self, request: Request) -> Mapping[str, Any]:
+        media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if media not in _JSON:
+            raise UsageError(
+                "request.unsupported_media_type", "send the request as application/json"
+            )
+        data = await read_body(request, self.config.max_request_bytes, self.config.read_timeout)
+        body = parse_json(data)
+        if not isinstance(body, dict):
+            raise MalformedError("request.not_an_object", "the request body is a JSON object")
+        return body
+
+
+def _result_response(result: vc_verifier.VerificationResult) -> Response:
+    if result.verified:
+        return json_response(result.to_json())
+    return json_response(result.to_json(), 400 if result.malformed else 422)
+
+
+def _member(body: Mapping[str, Any], name: str, *, required: bool) -> Any:
+    if name not in body:
+        if required:
+            raise MalformedError("request.missing", f"the request has no {name!r}")
+        return None
+    value = body[name]
+    if not isinstance(value, dict):
+        raise MalformedError("request.bad_member", f"{name!r} must be a JSON object")
+    return value
+
+
+def _options(body: Mapping[str, Any]) -> Mapping[str, Any]:
+    options = body.get("options", {})
+    if not isinstance(options, dict):
+        raise MalformedError("request.bad_options", "'options' must be a JSON object")
+    return options
+
+
+def _optional_text(options: Mapping[str, Any], name: str) -> str | None:
+    value = options.get(name)
+    if value is not None and not isinstance(value, str):
+        raise MalformedError("request.bad_options", f"options.{name} must be a string")
+    return value
+
+
+def _cryptosuite(options: Mapping[str, Any], default: str) -> str:
+    value = options.get("cryptosuite", default)
+    if not isinstance(value, str):
+        raise MalformedError("request.bad_options", "options.cryptosuite must be a string")
+    return value
+
+
+def _status_purposes(options: Mapping[str, Any]) -> tuple[str, ...]:
+    """``options.credentialStatus``: ``{"type": "BitstringStatusListEntry", "statusPurpose":
+    …}`` or a list of them; the purpose defaults to revocation."""
+    if "credentialStatus" not in options:
+        return ()
+    raw = options["credentialStatus"]
+    items = raw if isinstance(raw, list) else [raw]
+    purposes: list[str] = []
+    for item in items:
+        if not isinstance(item, dict) or item.get("type") != status_list.ENTRY_TYPE:
+            raise MalformedError(
+                "request.bad_options",
+                f"options.credentialStatus must ask for a {status_list.ENTRY_TYPE}",
+            )
+        purpose = item.get("statusPurpose", "revocation")
+        if not isinstance(purpose, str):
+            raise MalformedError("request.bad_options", "statusPurpose must be a string")
+        purposes.append(purpose)
+    return tuple(purposes)
+
+
+def _status_changes(value: Any) -> list[tuple[str, bool]]:
+    items = value if isinstance(value, list) else [value]
+    changes: list[tuple[str, bool]] = []
+    for item in items:
+        if not isinstance(item, dict):
+            raise MalformedError("request.bad_member", "credentialStatus holds objects")
+        purpose, status = item.get("statusPurpose"), item.get("status")
+        if not isinstance(purpose, str) or not isinstance(status, bool):
+            raise MalformedError(
+                "request.bad_member",
+                "each credentialStatus update has a statusPurpose and a boolean status",
+            )
+        changes.append((purpose, status))
+    return changes
