@@ -70,6 +70,22 @@ def default_state_path() -> Path:
     metavar="URL",
     help="Have an attest server decide under its policy (one bundle; specs/service.md).",
 )
+@click.option(
+    "--credential",
+    "w3c",
+    is_flag=True,
+    help="The files are W3C credentials or presentations from any issuer, not bundles "
+    "(specs/vc-api.md); no policy needed.",
+)
+@click.option(
+    "--issuer",
+    "issuers",
+    multiple=True,
+    metavar="DID",
+    help="With --credential: the issuer must be this DID; repeat for more.",
+)
+@click.option("--challenge", help="With --credential: a presentation's expected challenge.")
+@click.option("--domain", help="With --credential: a presentation's expected domain.")
 @handle_errors
 def verify(
     bundles: tuple[Path, ...],
@@ -82,6 +98,10 @@ def verify(
     now: str | None,
     as_json: bool,
     server: str | None,
+    w3c: bool,
+    issuers: tuple[str, ...],
+    challenge: str | None,
+    domain: str | None,
 ) -> None:
     """Verify BUNDLES offline under your policy and print the decision with every reason.
 
@@ -101,6 +121,20 @@ def verify(
     from attest.verify import verify as verify_bundles
     from attest.xsd_datetime import parse_datetime_stamp
 
+    if w3c:
+        for name, value in (
+            ("--policy", policy_file),
+            ("--server", server),
+            ("--evidence-dir", evidence_dir),
+            ("--consistency", consistency_files),
+        ):
+            if value:
+                raise UsageError("cli.usage", f"{name} is for bundles, not with --credential")
+        when = parse_datetime_stamp(now) if now else datetime.now(UTC)
+        _verify_w3c(bundles, status_files, issuers, challenge, domain, when, as_json)
+        return
+    if issuers or challenge or domain:
+        raise UsageError("cli.usage", "--issuer, --challenge and --domain need --credential")
     if server is not None:
         local = {
             "--policy": policy_file,
@@ -156,6 +190,57 @@ def verify(
         click.echo(f"error: {check.code}: {name}: {check.reason}", err=True)
         raise click.exceptions.Exit(EXIT_MALFORMED)
     raise click.exceptions.Exit(EXIT_ACCEPT if decision.accepted else EXIT_REJECT)
+
+
+def _verify_w3c(
+    files: tuple[Path, ...],
+    status_files: tuple[Path, ...],
+    issuers: tuple[str, ...],
+    challenge: str | None,
+    domain: str | None,
+    now: datetime,
+    as_json: bool,
+) -> None:
+    """Verify W3C credentials or presentations offline; print each result; exit 0/1/2."""
+    from attest._fs import read_regular
+    from attest.canonical import MAX_SIZE, parse_json
+    from attest.vc_verifier import verify_credential, verify_presentation
+
+    lists: dict[str, Any] = {}
+    for f in status_files:
+        doc = parse_json(read_regular(f, MAX_SIZE, code="status", follow=True))
+        list_url = doc.get("id") if isinstance(doc, dict) else None
+        if isinstance(list_url, str):
+            lists[list_url] = doc
+    results = {}
+    for path in files:
+        doc = parse_json(read_regular(path, MAX_SIZE, code="credential", follow=True))
+        types = doc.get("type") if isinstance(doc, dict) else None
+        is_vp = types == "VerifiablePresentation" or (
+            isinstance(types, list) and "VerifiablePresentation" in types
+        )
+        if is_vp:
+            results[str(path)] = verify_presentation(
+                doc, now=now, challenge=challenge, domain=domain, status_lists=lists.get
+            )
+        else:
+            results[str(path)] = verify_credential(
+                doc, now=now, status_lists=lists.get, trusted_issuers=issuers or None
+            )
+    if as_json:
+        click.echo(json.dumps({name: r.to_json() for name, r in results.items()}, indent=2))
+    else:
+        for name, r in results.items():
+            verdict = "VERIFIED" if r.verified else "NOT VERIFIED"
+            click.echo(
+                f"{printable(name)}: {verdict} (checks passed: {', '.join(r.checks) or 'none'})"
+            )
+            for problem in r.errors:
+                click.echo(f"  {problem.code}: {printable(problem.message)}")
+    if any(r.malformed for r in results.values()):
+        raise click.exceptions.Exit(EXIT_MALFORMED)
+    ok = all(r.verified for r in results.values())
+    raise click.exceptions.Exit(EXIT_ACCEPT if ok else EXIT_REJECT)
 
 
 def _verify_remote(server: str, bundle: Path, as_json: bool) -> None:
