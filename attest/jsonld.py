@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import Any, Final, NoReturn
@@ -91,6 +92,12 @@ _LOCK: Final = threading.Lock()
 # Resolved shipped contexts, kept for the life of the process: one per shipped URL and one per
 # scoped context inside them (PyLD keys those by their canonical JSON).
 _SHIPPED_RESOLVED: Final[dict[str, Any]] = {}
+# Processed contexts by (active context, local context, flags): least recently used first.
+# Shipped contexts' entries are hit on every call; a document's own contexts age out.
+_PROCESSED: Final[OrderedDict[tuple[int, int, bool, bool, bool], tuple[Any, Any, Any]]] = (
+    OrderedDict()
+)
+_PROCESSED_MAX: Final = 512
 
 
 # --- the offline loader -------------------------------------------------------------------------
@@ -184,7 +191,6 @@ class _SafeProcessor(_pyld.JsonLdProcessor):  # type: ignore[misc]
     def __init__(self, *, for_rdf: bool) -> None:
         super().__init__(on_property_dropped=self._property_dropped)
         self._for_rdf = for_rdf
-        self._processed: dict[tuple[int, int, bool, bool, bool], tuple[Any, Any, Any]] = {}
 
     def _process_context(
         self,
@@ -196,11 +202,12 @@ class _SafeProcessor(_pyld.JsonLdProcessor):  # type: ignore[misc]
         validate_scoped: bool = True,
         cycles: Any = None,
     ) -> Any:
-        """PyLD's context processing, remembered for the call when the active context is final.
+        """PyLD's context processing, remembered when the active context is final.
 
-        PyLD processes a type-scoped context again for every node of that type (its own cache
-        misses, as each run starts from a fresh clone); the result depends only on the frozen
-        active context, the local context and the flags, so one run per combination suffices.
+        PyLD processes a type-scoped context again for every node of that type, in every call
+        (its own cache misses, as each run starts from a fresh clone); the result depends only
+        on the frozen active context, the local context and the flags, so one run per
+        combination suffices. The memo is process-wide and bounded (:data:`_PROCESSED`).
         """
         if not isinstance(active_ctx, _pyld.frozendict):
             return super()._process_context(
@@ -213,14 +220,17 @@ class _SafeProcessor(_pyld.JsonLdProcessor):  # type: ignore[misc]
                 cycles,
             )
         key = (id(active_ctx), id(local_ctx), override_protected, propagate, validate_scoped)
-        hit = self._processed.get(key)
+        hit = _PROCESSED.get(key)
         if hit is not None:
+            _PROCESSED.move_to_end(key)
             return hit[2]
         result = super()._process_context(
             active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles
         )
-        # The entry keeps both inputs alive, so their ids cannot be reused during the call.
-        self._processed[key] = (active_ctx, local_ctx, result)
+        # The entry keeps both inputs alive, so their ids cannot be reused while it exists.
+        _PROCESSED[key] = (active_ctx, local_ctx, result)
+        if len(_PROCESSED) > _PROCESSED_MAX:
+            _PROCESSED.popitem(last=False)
         return result
 
     @staticmethod

@@ -262,10 +262,13 @@ def test_a_poisoned_pyld_cache_does_not_reach_attest() -> None:
         return {"contextUrl": None, "documentUrl": url, "document": evil, "tag": "static"}
 
     doc = {"@context": [V2], "type": ["VerifiableCredential"], "foo": 1}
-    assert "evil.example" in json.dumps(pyld.expand(doc, {"documentLoader": evil_loader}))
-    with pytest.raises(MalformedError) as info:
-        jsonld.expand_safe(doc)
-    assert info.value.code == "jsonld.undefined_term"
+    try:
+        assert "evil.example" in json.dumps(pyld.expand(doc, {"documentLoader": evil_loader}))
+        with pytest.raises(MalformedError) as info:
+            jsonld.expand_safe(doc)
+        assert info.value.code == "jsonld.undefined_term"
+    finally:
+        pyld._resolved_context_cache.clear()  # PyLD's process-wide cache, for other tests
 
 
 # --- bounds -------------------------------------------------------------------------------------
@@ -396,3 +399,16 @@ def test_hostile_documents_only_raise_attest_errors(body: dict[str, Any], ctx: A
         for operation in (jsonld.expand_safe, jsonld.canonical_nquads):
             with contextlib.suppress(AttestError):
                 operation(doc)
+
+
+def test_process_wide_caches_stay_bounded() -> None:
+    """A stranger's inline contexts are processed, then forgotten: the caches do not grow."""
+    for i in range(jsonld._PROCESSED_MAX + 50):
+        doc = {"@context": [V2, {f"t{i}": f"https://ex/t{i}"}], "type": ["VerifiableCredential"]}
+        doc[f"t{i}"] = i
+        jsonld.canonical_nquads(doc)
+    assert len(jsonld._PROCESSED) <= jsonld._PROCESSED_MAX
+    assert set(jsonld._SHIPPED_RESOLVED) <= jsonld._shipped_keys()
+    # and the shipped contexts still give the same answers afterwards
+    expected = vectors.load_bytes(f"{W3C}/eddsa-rdfc-2022/canonDocDataInt.txt").decode()
+    assert jsonld.canonical_nquads(UNSIGNED) == expected
