@@ -600,6 +600,13 @@ class _BoundedCanonicalizer(URDNA2015):  # type: ignore[misc]
         self.spend(1)
         return super().hash_n_degree_quads(id_, issuer)
 
+    def modify_first_degree_component(self, id_: str, component: Any, key: str) -> Any:
+        """§4.6.3 step 3.1.1 (_:a for the reference blank node, _:z for others), with a
+        shallow copy: PyLD deep-copies each component, a tenth of a canonicalization."""
+        if component["type"] != "blank node":
+            return component
+        return {**component, "value": "_:a" if component["value"] == id_ else "_:z"}
+
     def create_hash_to_related(self, id_: str, issuer: Any) -> Any:
         related = super().create_hash_to_related(id_, issuer)
         for nodes in related.values():
