@@ -44,6 +44,7 @@ __all__ = [
     "MAX_PROPERTY_VALUES",
     "MAX_TEXT",
     "MAX_VALUES",
+    "RDF_DIRECTION",
     "canonical_nquads",
     "document_loader",
     "expand_safe",
@@ -73,6 +74,8 @@ MAX_DEEP_WORK: Final = 1_024
 tied related blank nodes k! - 1 (the permutations it tries beyond the first). A document with
 n blank nodes may spend n + MAX_DEEP_WORK: enough for every tied node's own run (as
 rdf-canonize's default, one run per tied node, allows) and some recursion."""
+RDF_DIRECTION: Final = "i18n-datatype"
+"""How a value's ``@direction`` enters RDF: as the datatype ``i18n:<language>_<direction>``."""
 
 _KEYWORDS: Final = frozenset(
     {
@@ -305,7 +308,7 @@ def _check_expanded(value: Any, *, for_rdf: bool) -> None:
         if not isinstance(item, dict):
             continue
         if "@value" in item:
-            _check_value(item, for_rdf)
+            _check_value(item)
             continue
         node_id = item.get("@id")
         if isinstance(node_id, str) and not (_is_iri(node_id) or node_id.startswith("_:")):
@@ -333,19 +336,13 @@ def _check_expanded(value: Any, *, for_rdf: bool) -> None:
                 stack.append(child)
 
 
-def _check_value(item: dict[str, Any], for_rdf: bool) -> None:
+def _check_value(item: dict[str, Any]) -> None:
     kind = item.get("@type")
     if isinstance(kind, str) and kind != "@json" and not _is_iri(kind):
         _unsafe_iri("@type", kind)
     language = item.get("@language")
     if isinstance(language, str) and not _BCP47.fullmatch(language):
         raise _Unsafe("jsonld.invalid_language", f"{language[:40]!r} is not a BCP 47 language tag")
-    if for_rdf and "@direction" in item:
-        raise _Unsafe(
-            "jsonld.direction_not_supported",
-            "a value with @direction: RDF canonicalization (rdfDirection unset) would drop the "
-            "direction",
-        )
 
 
 def _check_property(name: str) -> None:
@@ -538,13 +535,14 @@ def expand_safe(document: Mapping[str, JsonInput]) -> list[JsonValue]:
 def canonical_nquads(document: Mapping[str, JsonInput]) -> str:
     """The RDFC-1.0 canonical N-Quads of ``document`` (what eddsa-rdfc-2022 hashes).
 
-    Expansion runs in safe mode as in :func:`expand_safe`, and a value with ``@direction``
-    is refused too (``jsonld.direction_not_supported``: without an ``rdfDirection`` option,
-    RDF has no place for it). Blank-node work is bounded by :data:`MAX_BLANK_NODES`
+    Expansion runs in safe mode as in :func:`expand_safe`. A value with ``@direction`` becomes
+    a literal typed ``https://www.w3.org/ns/i18n#<language>_<direction>`` (JSON-LD 1.1 API
+    ``rdfDirection: i18n-datatype``, as Digital Bazaar's eddsa-rdfc-2022 does), so the
+    direction is signed rather than dropped. Blank-node work is bounded by :data:`MAX_BLANK_NODES`
     and :data:`MAX_DEEP_WORK` (``rdfc.*``, :class:`LimitExceededError`).
     """
     prepared = _prepare(document)
-    dataset = _run(prepared, True, "to_rdf", _options())
+    dataset = _run(prepared, True, "to_rdf", _options(rdfDirection=RDF_DIRECTION))
     blank_nodes: set[str] = set()
     for quads in dataset.values():
         for quad in quads:

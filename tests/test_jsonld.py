@@ -174,14 +174,22 @@ def test_undefined_term_is_named_with_its_path() -> None:
     assert "'degree'" in info.value.message
 
 
-def test_direction_is_refused_only_for_rdf() -> None:
-    doc = {"@context": CTX, "name": {"@value": "x", "@direction": "rtl"}}
+def test_direction_is_signed_as_an_i18n_datatype() -> None:
+    # JSON-LD 1.1 API, Object to RDF Conversion with rdfDirection "i18n-datatype": the datatype
+    # is https://www.w3.org/ns/i18n# + language + "_" + direction. The direction is part of
+    # the canonical form, so changing it changes what is signed.
+    doc = {"@context": CTX, "name": {"@value": "x", "@language": "en", "@direction": "rtl"}}
     assert jsonld.expand_safe(doc) == [
-        {"https://schema.org/name": [{"@value": "x", "@direction": "rtl"}]}
+        {"https://schema.org/name": [{"@value": "x", "@language": "en", "@direction": "rtl"}]}
     ]
-    with pytest.raises(MalformedError) as info:
-        jsonld.canonical_nquads(doc)
-    assert info.value.code == "jsonld.direction_not_supported"
+    nquads = jsonld.canonical_nquads(doc)
+    assert (
+        nquads == '_:c14n0 <https://schema.org/name> "x"^^<https://www.w3.org/ns/i18n#en_rtl> .\n'
+    )
+    doc["name"]["@direction"] = "ltr"
+    assert jsonld.canonical_nquads(doc) != nquads
+    no_language = {"@context": CTX, "name": {"@value": "x", "@direction": "ltr"}}
+    assert "<https://www.w3.org/ns/i18n#_ltr>" in jsonld.canonical_nquads(no_language)
 
 
 def test_undefined_terms_context_gives_undefined_terms_an_iri() -> None:
