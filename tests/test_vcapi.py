@@ -580,3 +580,57 @@ def test_hostile_credentials_are_refused_by_name_never_crash(
     # Issuing either signs or refuses with the library's own error, never anything else.
     with contextlib.suppress(AttestError):
         issue_credential(_mutate(credential, data), issuer, now=now, request=IssueRequest(suite))
+
+
+def _alias(doc: dict[str, Any], name: str, iri: str, kind: str | None = None) -> dict[str, Any]:
+    """``doc`` with member ``name`` renamed to a new term for the same IRI (an inline context
+    appended to @context): the RDF, and so an rdfc signature, is unchanged."""
+    out = copy.deepcopy(doc)
+    term: dict[str, str] = {"@id": iri}
+    if kind is not None:
+        term["@type"] = kind
+    out["@context"] = [*out["@context"], {"renamed": term}]
+    out["renamed"] = out.pop(name)
+    return out
+
+
+def test_renaming_a_signed_statement_does_not_hide_it_from_the_verifier() -> None:
+    # Found in review: an expired rdfc credential, its validUntil renamed by a third party to a
+    # new term for the same IRI, still verified (the RDF is the same, the JSON lacked it).
+    issuer = PrivateKey(b"i" * 32)
+    cred = "https://www.w3.org/2018/credentials#"
+    xsd = "http://www.w3.org/2001/XMLSchema#dateTime"
+    doc = _credential(
+        encode_did_key(issuer.public_key),
+        validFrom="2020-01-01T00:00:00Z",
+        validUntil="2021-01-01T00:00:00Z",
+        credentialStatus={
+            "id": "https://elsewhere.example/list#5",
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": "revocation",
+            "statusListIndex": "5",
+            "statusListCredential": "https://elsewhere.example/list",
+        },
+    )
+    options = data_integrity.ProofOptions(
+        created="2020-01-01T00:00:00Z", expires="2021-06-01T00:00:00Z"
+    )
+    vc = data_integrity.add_proof(doc, issuer, options, cryptosuite="eddsa-rdfc-2022")
+    now = datetime(2026, 11, 26, tzinfo=UTC)
+    assert verify_credential(vc, now=now).errors[0].code == "di.proof_expired"
+    for name, iri, kind, code in (
+        ("validUntil", cred + "validUntil", xsd, "vc.aliased_term"),
+        ("credentialStatus", cred + "credentialStatus", None, "vc.aliased_term"),
+        ("issuer", cred + "issuer", "@id", "vc.bad_issuer"),  # the data model needs 'issuer'
+    ):
+        result = verify_credential(_alias(vc, name, iri, kind), now=now)
+        assert (result.verified, result.errors[0].code) == (False, code), name
+    # The proof's own members too: an expiry renamed inside the proof is still seen.
+    renamed = copy.deepcopy(vc)
+    renamed["@context"] = [
+        *renamed["@context"],
+        {"until": {"@id": "https://w3id.org/security#expiration", "@type": xsd}},
+    ]
+    renamed["proof"]["until"] = renamed["proof"].pop("expires")
+    result = verify_credential(renamed, now=now)
+    assert (result.verified, result.errors[0].code) == (False, "vc.aliased_term")
