@@ -36,6 +36,13 @@ VECTORS = Path(__file__).parent.parent / "test_vectors" / "vc-di-eddsa"
 V2 = "https://www.w3.org/ns/credentials/v2"
 EXAMPLES = "https://www.w3.org/ns/credentials/examples/v2"
 LIST_BASE = "https://issuer.example/status"
+FOREIGN_STATUS = {  # an entry in a list that no verifier here holds
+    "id": "https://elsewhere.example/list#5",
+    "type": "BitstringStatusListEntry",
+    "statusPurpose": "revocation",
+    "statusListIndex": "5",
+    "statusListCredential": "https://elsewhere.example/list",
+}
 
 
 @dataclass
@@ -364,13 +371,7 @@ def test_status_refusals(server: Server) -> None:
     # A status entry pointing at a list this verifier cannot see fails closed.
     foreign = _credential(
         server.issuer,
-        credentialStatus={
-            "id": "https://elsewhere.example/list#5",
-            "type": "BitstringStatusListEntry",
-            "statusPurpose": "revocation",
-            "statusListIndex": "5",
-            "statusListCredential": "https://elsewhere.example/list",
-        },
+        credentialStatus=FOREIGN_STATUS,
     )
     vc = _issue(server, foreign)
     r = server.post("/credentials/verify", {"verifiableCredential": vc})
@@ -604,13 +605,7 @@ def test_renaming_a_signed_statement_does_not_hide_it_from_the_verifier() -> Non
         encode_did_key(issuer.public_key),
         validFrom="2020-01-01T00:00:00Z",
         validUntil="2021-01-01T00:00:00Z",
-        credentialStatus={
-            "id": "https://elsewhere.example/list#5",
-            "type": "BitstringStatusListEntry",
-            "statusPurpose": "revocation",
-            "statusListIndex": "5",
-            "statusListCredential": "https://elsewhere.example/list",
-        },
+        credentialStatus=FOREIGN_STATUS,
     )
     options = data_integrity.ProofOptions(
         created="2020-01-01T00:00:00Z", expires="2021-06-01T00:00:00Z"
