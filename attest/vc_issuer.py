@@ -95,7 +95,7 @@ def issue_credential(
             )
     if version is vc_model.ModelVersion.V1_1:
         _add_data_integrity_context(document)
-    jsonld.expand_safe(document)
+    vc_model.check_agreement(document, jsonld.expand_safe(document))
     if request.status_purposes:
         assert allocate_status is not None
         entries: list[JsonValue] = [

@@ -5,7 +5,8 @@ that anybody wrote, before they are signed or trusted: the structural MUSTs of V
 (§4.3-§4.13, §5.3-§5.6) and, for credentials whose first context is the VC 1.1 one, of VC Data
 Model 1.1 (``issuanceDate``, ``expirationDate``). What is checked is the JSON shape; whether
 every term is defined is JSON-LD's business (:func:`attest.jsonld.expand_safe`), and whether a
-proof holds is :mod:`attest.data_integrity`'s. Every refusal is a
+proof holds is :mod:`attest.data_integrity`'s. :func:`check_agreement` then ties the two
+views together: the JSON members a verifier reads must say what the JSON-LD says. Every refusal is a
 :class:`~attest.errors.MalformedError` ``vc.*`` naming the property. Rules: specs/vc-api.md §3.
 """
 
@@ -24,6 +25,7 @@ __all__ = [
     "VC_V1_CONTEXT",
     "VC_V2_CONTEXT",
     "ModelVersion",
+    "check_agreement",
     "check_credential",
     "check_presentation",
     "is_url",
@@ -149,6 +151,71 @@ def validity_period(document: Mapping[str, Any]) -> tuple[datetime | None, datet
     if start is not None and end is not None and start > end:
         _bad("credential", "validUntil", "validFrom must not be later than validUntil")
     return start, end
+
+
+_CRED: Final = "https://www.w3.org/2018/credentials#"
+_SEC: Final = "https://w3id.org/security#"
+# What the verifier reads from the JSON, and the IRI each member must mean. A third party can
+# rename a member of an eddsa-rdfc-2022 credential to a new term for the same IRI (an inline
+# context added to @context) without changing the signed RDF; the verifier, reading the JSON,
+# would then miss it (an expired credential with its validUntil renamed). So each of these
+# IRIs must carry exactly the values found under its own name, and no others.
+_DOCUMENT_READS: Final = (
+    ("issuer", _CRED + "issuer"),
+    ("validFrom", _CRED + "validFrom"),
+    ("validUntil", _CRED + "validUntil"),
+    ("issuanceDate", _CRED + "issuanceDate"),
+    ("expirationDate", _CRED + "expirationDate"),
+    ("credentialStatus", _CRED + "credentialStatus"),
+    ("holder", _CRED + "holder"),
+    ("verifiableCredential", _CRED + "verifiableCredential"),
+)
+_PROOF_READS: Final = (
+    ("verificationMethod", _SEC + "verificationMethod"),
+    ("proofPurpose", _SEC + "proofPurpose"),
+    ("created", "http://purl.org/dc/terms/created"),
+    ("expires", _SEC + "expiration"),
+    ("challenge", _SEC + "challenge"),
+    ("domain", _SEC + "domain"),
+    ("previousProof", _SEC + "previousProof"),
+)
+
+
+def check_agreement(document: Mapping[str, Any], expanded: Sequence[Any]) -> None:
+    """Refuse a document whose JSON and its JSON-LD ``expanded`` form disagree on anything a
+    verifier reads: each member of :data:`_DOCUMENT_READS` (and of :data:`_PROOF_READS` in each
+    proof) must hold as many values as its IRI has in the expanded form (``vc.aliased_term``).
+    """
+    if len(expanded) != 1 or not isinstance(expanded[0], Mapping):
+        raise MalformedError("vc.aliased_term", "the document must expand to one node")
+    node = expanded[0]
+    _compare(document, node, _DOCUMENT_READS, "")
+    proofs = document.get("proof")
+    listed = proofs if isinstance(proofs, list) else [] if proofs is None else [proofs]
+    graphs = node.get(_SEC + "proof", [])
+    if len(graphs) != len(listed):
+        raise MalformedError("vc.aliased_term", "the proofs are not all under 'proof'")
+    for i, (proof, graph) in enumerate(zip(listed, graphs, strict=True)):
+        nodes = graph.get("@graph", []) if isinstance(graph, Mapping) else []
+        if isinstance(proof, Mapping) and len(nodes) == 1 and isinstance(nodes[0], Mapping):
+            _compare(proof, nodes[0], _PROOF_READS, f"proof {i}: ")
+
+
+def _compare(
+    json_node: Mapping[str, Any],
+    expanded: Mapping[str, Any],
+    reads: Sequence[tuple[str, str]],
+    where: str,
+) -> None:
+    for name, iri in reads:
+        value = json_node.get(name)
+        count = 0 if value is None else len(value) if isinstance(value, list) else 1
+        if len(expanded.get(iri, [])) != count:
+            raise MalformedError(
+                "vc.aliased_term",
+                f"{where}{iri} is stated under a name other than {name!r}: the verifier reads "
+                f"{name!r}, so it refuses a document in which the two differ",
+            )
 
 
 # --- the rules -------------------------------------------------------------------------------

@@ -210,6 +210,15 @@ def test_issue_refuses_undefined_terms_and_other_issuers(server: Server) -> None
     credential["@context"] = [V2, "https://example.com/unknown-context/v1"]
     r = server.post("/credentials/issue", {"credential": credential})
     assert r.status_code == 400
+    # A credential that states its validUntil under another name is not signed either.
+    aliased = _credential(server.issuer)
+    aliased["@context"] = [
+        *aliased["@context"],
+        {"until": "https://www.w3.org/2018/credentials#validUntil"},
+    ]
+    aliased["until"] = "2030-01-01T00:00:00Z"
+    r = server.post("/credentials/issue", {"credential": aliased})
+    assert (r.status_code, _code(r)) == (400, "vc.aliased_term")
     other = encode_did_key(PrivateKey(bytes(32)).public_key)
     r = server.post("/credentials/issue", {"credential": _credential(other)})
     assert (r.status_code, _code(r)) == (400, "issue.wrong_issuer")
