@@ -33,7 +33,7 @@ from ..submission import KEY_HEADER, SIGNATURE_HEADER, Submitter, authenticate
 from ..tiles import parse_tile_path
 from .config import ServiceConfig
 from .http import error_response, json_response, read_body
-from .openapi import openapi_document
+from .openapi import openapi_document, vcapi_document, with_vcapi
 from .published import PublishedLog
 from .vcapi import VcApi
 from .verifier import VerifyPool
@@ -323,9 +323,20 @@ def create_app(
     if log is None:
         if vcapi is None:
             raise UsageError("server.nothing_to_serve", "give a log, a VC-API, or both")
-        routes = [*extra, Route("/healthz", _vcapi_health, methods=["GET"])]
+        document = vcapi_document(vcapi)
+
+        async def openapi_json(request: Request) -> Response:
+            return json_response(document)
+
+        routes = [
+            *extra,
+            Route("/healthz", _vcapi_health, methods=["GET"]),
+            Route("/openapi.json", openapi_json, methods=["GET"]),
+        ]
         return Starlette(routes=routes, exception_handlers=handlers)
     svc = _Service(log, policy, submitters, config or ServiceConfig(), policy_path)
+    if vcapi is not None:
+        svc.openapi = with_vcapi(svc.openapi, vcapi)
     routes = [
         Route("/checkpoint", svc.checkpoint, methods=["GET"]),
         Route("/tile/{tile:path}", svc.tile, methods=["GET"]),
