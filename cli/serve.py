@@ -28,7 +28,9 @@ def _listen(host: str, port: int) -> socket.socket:
         raise UsageError("serve.cannot_listen", f"cannot listen on {host}:{port}: {exc}") from None
 
 
-def _vcapi(issuer_key: Path | None, status_store: Path | None, cryptosuite: str) -> VcApi:
+def _vcapi(
+    issuer_key: Path | None, status_store: Path | None, cryptosuite: str, token: str | None
+) -> VcApi:
     from attest.errors import UsageError
     from attest.service import VcApi, VcApiConfig
     from attest.status_store import open_store
@@ -37,7 +39,7 @@ def _vcapi(issuer_key: Path | None, status_store: Path | None, cryptosuite: str)
         raise UsageError("serve.status_needs_key", "--status-store needs --issuer-key")
     key = load_signing_key(issuer_key).private_key if issuer_key is not None else None
     store = open_store(status_store, write=True) if status_store is not None else None
-    return VcApi(key, store, VcApiConfig(cryptosuite=cryptosuite))
+    return VcApi(key, store, VcApiConfig(cryptosuite=cryptosuite, token=token))
 
 
 @click.command()
@@ -63,6 +65,11 @@ def _vcapi(issuer_key: Path | None, status_store: Path | None, cryptosuite: str)
     default="eddsa-jcs-2022",
     show_default=True,
     help="How issued credentials are signed unless a request asks otherwise.",
+)
+@click.option(
+    "--token-file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Issuing and status changes need 'Authorization: Bearer <the token in this file>'.",
 )
 @click.option(
     "--vc-api/--no-vc-api",
@@ -120,6 +127,7 @@ def serve(
     issuer_key: Path | None,
     status_store: Path | None,
     cryptosuite: str,
+    token_file: Path | None,
     vc_api: bool,
     policy_file: Path | None,
     host: str,
@@ -170,7 +178,8 @@ def serve(
         raise UsageError("serve.needs_log", "--policy, --submitters and --key need --log")
     if log_dir is None and not (vc_api or issuer_key):
         raise UsageError("serve.nothing_to_serve", "give --log, --issuer-key or --vc-api")
-    vcapi = _vcapi(issuer_key, status_store, cryptosuite) if vc_api or issuer_key else None
+    token = token_file.read_text().strip() if token_file is not None else None
+    vcapi = _vcapi(issuer_key, status_store, cryptosuite, token) if vc_api or issuer_key else None
     policy = load_policy(policy_file) if policy_file is not None else None
     allowed = parse_submitters(submitters.read_bytes()) if submitters is not None else None
     log = None

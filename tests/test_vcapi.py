@@ -23,9 +23,9 @@ from hypothesis import strategies as st
 
 from attest import data_integrity, status_store
 from attest.did_key import encode_did_key
-from attest.errors import AttestError
+from attest.errors import AttestError, UsageError
 from attest.keys import PrivateKey
-from attest.service import VcApi, create_app
+from attest.service import VcApi, VcApiConfig, create_app
 from attest.vc_issuer import IssueRequest, issue_credential
 from attest.vc_verifier import verify_credential
 from attest.xsd_datetime import format_datetime_stamp
@@ -638,3 +638,55 @@ def test_renaming_a_signed_statement_does_not_hide_it_from_the_verifier() -> Non
     renamed["proof"]["until"] = renamed["proof"].pop("expires")
     result = verify_credential(renamed, now=now)
     assert (result.verified, result.errors[0].code) == (False, "vc.aliased_term")
+
+
+def test_status_changes_only_for_credentials_issued_here(server: Server) -> None:
+    # A caller cannot revoke an index it names: the credential must carry this server's proof.
+    mine = _issue(
+        server,
+        _credential(server.issuer),
+        credentialStatus={"type": "BitstringStatusListEntry", "statusPurpose": "revocation"},
+    )
+    change = [{"statusPurpose": "revocation", "status": True}]
+    forged = copy.deepcopy(mine)
+    forged["credentialStatus"]["statusListIndex"] = "7"
+    forged["credentialStatus"]["id"] = f"{LIST_BASE}/revocation#7"
+    r = server.post("/credentials/status", {"credential": forged, "credentialStatus": change})
+    assert (r.status_code, _code(r)) == (403, "status.not_issued_here")
+    stranger = PrivateKey(b"s" * 32)
+    unsigned = {k: v for k, v in mine.items() if k != "proof"}
+    other = data_integrity.add_proof(unsigned, stranger, data_integrity.ProofOptions())
+    r = server.post("/credentials/status", {"credential": other, "credentialStatus": change})
+    assert (r.status_code, _code(r)) == (403, "status.not_issued_here")
+    r = server.post("/credentials/status", {"credentialStatus": change})
+    assert (r.status_code, _code(r)) == (400, "request.missing")
+
+
+def test_a_token_guards_issuing_and_status_changes(tmp_path: Path) -> None:
+    key = PrivateKey(b"t" * 32)
+    store = status_store.init(tmp_path / "status", LIST_BASE)
+    token = "s3cret-token-of-32-characters-xx"
+    app = create_app(None, vcapi=VcApi(key, store, VcApiConfig(token=token)))
+    credential = _credential(encode_did_key(key.public_key))
+    body = {"credential": credential}
+    with running(app) as url, httpx.Client(timeout=30) as client:
+        r = client.post(url + "/credentials/issue", json=body)
+        assert (r.status_code, _code(r)) == (401, "auth.bad_token")
+        assert r.headers["www-authenticate"].startswith("Bearer")
+        wrong = {"authorization": "Bearer " + token[:-1] + "y"}
+        assert client.post(url + "/credentials/issue", json=body, headers=wrong).status_code == 401
+        good = {"authorization": "Bearer " + token}
+        r = client.post(url + "/credentials/issue", json=body, headers=good)
+        assert r.status_code == 201
+        vc = r.json()["verifiableCredential"]
+        change = {
+            "credential": vc,
+            "credentialStatus": [{"statusPurpose": "revocation", "status": True}],
+        }
+        assert client.post(url + "/credentials/status", json=change).status_code == 401
+        # Verification stays open to everyone: it reveals nothing and changes nothing.
+        r = client.post(url + "/credentials/verify", json={"verifiableCredential": vc})
+        assert r.status_code == 200
+    store.close()
+    with pytest.raises(UsageError):
+        VcApiConfig(token="short")

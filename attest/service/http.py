@@ -27,6 +27,8 @@ STATUS: dict[str, int] = {
     "auth.stale": 401,
     "auth.unknown_submitter": 403,
     "auth.replayed": 409,
+    "auth.bad_token": 401,
+    "status.not_issued_here": 403,
     "request.bad_length": 400,
     "request.too_large": 413,
     "request.timeout": 408,
@@ -75,7 +77,9 @@ def error_response(exc: AttestError, extra: Mapping[str, Any] | None = None) -> 
     headers: dict[str, str] = {"Cache-Control": "no-store"}
     if status in _RETRY or exc.code == "log.pending":
         headers["Retry-After"] = "1"
-    if status == 401:
+    if exc.code == "auth.bad_token":
+        headers["WWW-Authenticate"] = 'Bearer realm="issuer"'
+    elif status == 401:
         headers["WWW-Authenticate"] = 'Attest-Ed25519 realm="submissions"'
     doc: dict[str, Any] = {"error": {"code": exc.code, "message": exc.message}}
     if extra:

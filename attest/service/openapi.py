@@ -763,6 +763,15 @@ def _vcapi_paths(vcapi: VcApi) -> dict[str, Any]:
             "Not `application/json` or `application/ld+json` (`request.unsupported_media_type`)."
         ),
     }
+    guarded = (
+        {
+            "401": _error(
+                "This server needs `Authorization: Bearer <token>` here (`auth.bad_token`)."
+            )
+        }
+        if vcapi.config.token is not None
+        else {}
+    )
     request_errors = (
         "The request is not a JSON object with the members this operation reads "
         "(`json.*`, `request.not_an_object`, `request.missing`, `request.bad_member`, "
@@ -833,6 +842,7 @@ def _vcapi_paths(vcapi: VcApi) -> dict[str, Any]:
                         "contexts (`vc.*`, `jsonld.*`, `context.*`); or it cannot be issued "
                         "here (`issue.*`, `status.*`, `status_store.full`, `server.no_issuer`)."
                     ),
+                    **guarded,
                     **body_errors,
                 },
             }
@@ -890,6 +900,11 @@ def _vcapi_paths(vcapi: VcApi) -> dict[str, Any]:
                         "store refuses (`status_store.revocation_permanent`, "
                         "`status_store.not_allocated`, `status_store.bad_index`)."
                     ),
+                    "403": _error(
+                        "The credential's proof is not a valid proof by this server's key "
+                        "(`status.not_issued_here`): only credentials issued here change status."
+                    ),
+                    **guarded,
                     **body_errors,
                 },
             }

@@ -12,9 +12,10 @@ clears a credential's status bit. Every error body names a code. Shapes: specs/v
 from __future__ import annotations
 
 import asyncio
+import hmac
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -23,9 +24,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .. import did_key, status_list, vc_issuer, vc_verifier
+from .. import data_integrity, did_key, status_list, vc_issuer, vc_verifier
 from ..canonical import parse_json
-from ..errors import MalformedError, UsageError
+from ..errors import AttestError, MalformedError, UsageError, VerificationError
 from ..keys import PrivateKey
 from ..status_store import StatusStore
 from .http import json_response, read_body
@@ -48,6 +49,12 @@ class VcApiConfig:
     cryptosuite: str = "eddsa-jcs-2022"
     #: How long a served status list credential is valid.
     list_validity: timedelta = _LIST_TTL
+    #: When set, issuing and status changes need ``Authorization: Bearer <token>``.
+    token: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.token is not None and len(self.token) < 16:
+            raise UsageError("server.weak_token", "an API token has at least 16 characters")
 
 
 class VcApi:
@@ -94,6 +101,7 @@ class VcApi:
     async def issue(self, request: Request) -> Response:
         if self.key is None:
             raise UsageError("server.no_issuer", "this server has no issuer key")
+        self._authorize(request)
         body = await self._body(request)
         credential = _member(body, "credential", required=True)
         options = _options(body)
@@ -183,9 +191,11 @@ class VcApi:
     async def update_status(self, request: Request) -> Response:
         if self.store is None:
             raise UsageError("server.no_status_list", "this server keeps no status list")
+        self._authorize(request)
         body = await self._body(request)
-        credential = _member(body, "credential", required=False)
-        entries = status_list.credential_entries(credential) if credential else ()
+        credential = _member(body, "credential", required=True)
+        await asyncio.to_thread(self._require_own, credential)
+        entries = status_list.credential_entries(credential)
         if "credentialStatus" not in body:
             raise MalformedError("request.missing", "the request has no 'credentialStatus'")
         changes = _status_changes(body["credentialStatus"])
@@ -199,6 +209,31 @@ class VcApi:
                 )
             await asyncio.to_thread(self._set_bit, entry.index, purpose, value)
         return json_response({"updated": True})
+
+    def _require_own(self, credential: Mapping[str, Any]) -> None:
+        """The credential must carry a valid proof by this server's key: its status entries
+        are then ones this server wrote, not indices a caller chose."""
+        try:
+            proofs = data_integrity.verify_proof_set(credential)
+        except AttestError as exc:
+            raise VerificationError(
+                "status.not_issued_here", f"the credential's proof does not verify: {exc.code}"
+            ) from None
+        if not any(p.controller == self.issuer for p in proofs):
+            raise VerificationError(
+                "status.not_issued_here", "the credential was not issued by this server"
+            )
+
+    def _authorize(self, request: Request) -> None:
+        """With a token configured, the issuing and status routes need ``Authorization:
+        Bearer <token>`` (compared in constant time)."""
+        if self.config.token is None:
+            return
+        given = request.headers.get("authorization", "")
+        scheme, _, token = given.partition(" ")
+        expected = self.config.token.encode()
+        if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected):
+            raise VerificationError("auth.bad_token", "this route needs the issuer's bearer token")
 
     def _set_bit(self, index: int, purpose: str, value: bool) -> None:
         assert self.store is not None
