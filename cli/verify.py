@@ -221,7 +221,12 @@ def _verify_w3c(
         )
         if is_vp:
             results[str(path)] = verify_presentation(
-                doc, now=now, challenge=challenge, domain=domain, status_lists=lists.get
+                doc,
+                now=now,
+                challenge=challenge,
+                domain=domain,
+                status_lists=lists.get,
+                trusted_issuers=issuers or None,
             )
         else:
             results[str(path)] = verify_credential(

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from attest import data_integrity, status_store
+from attest import data_integrity, jsonld, status_store
 from attest.did_key import encode_did_key
 from attest.errors import AttestError, UsageError
 from attest.keys import PrivateKey
@@ -524,6 +524,15 @@ def test_attest_verify_credential_on_the_command_line(tmp_path: Path) -> None:
     vp_file = tmp_path / "vp.json"
     vp_file.write_text(json.dumps(vp))
     assert run(str(vp_file), "--challenge", "nonce-1", "--domain", "market.example")[0] == 0
+    # A trusted-issuer rule holds inside presentations too (found in review: it was skipped).
+    code, out = run(
+        str(vp_file),
+        "--challenge",
+        "nonce-1",
+        "--issuer",
+        "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
+    )
+    assert (code, "vc.untrusted_issuer" in out) == (1, True)
     code, out = run(str(vp_file), "--challenge", "nonce-2")
     assert (code, "di.challenge_mismatch" in out) == (1, True)
 
@@ -604,9 +613,11 @@ def _alias(doc: dict[str, Any], name: str, iri: str, kind: str | None = None) ->
     return out
 
 
-def test_renaming_a_signed_statement_does_not_hide_it_from_the_verifier() -> None:
-    # Found in review: an expired rdfc credential, its validUntil renamed by a third party to a
-    # new term for the same IRI, still verified (the RDF is the same, the JSON lacked it).
+def test_restating_an_rdfc_credential_does_not_hide_or_change_what_it_says() -> None:
+    # Found in review: eddsa-rdfc-2022 signs RDF, not the JSON or its contexts. A third party
+    # could rename validUntil (or credentialStatus, or a proof's expires) to another term for
+    # the same IRI, move them into an @included node, or swap two claims' terms, without
+    # changing the signed RDF: an expired or revoked credential verified, or said otherwise.
     issuer = PrivateKey(b"i" * 32)
     cred = "https://www.w3.org/2018/credentials#"
     xsd = "http://www.w3.org/2001/XMLSchema#dateTime"
@@ -622,22 +633,41 @@ def test_renaming_a_signed_statement_does_not_hide_it_from_the_verifier() -> Non
     vc = data_integrity.add_proof(doc, issuer, options, cryptosuite="eddsa-rdfc-2022")
     now = datetime(2026, 11, 26, tzinfo=UTC)
     assert verify_credential(vc, now=now).errors[0].code == "di.proof_expired"
-    for name, iri, kind, code in (
-        ("validUntil", cred + "validUntil", xsd, "vc.aliased_term"),
-        ("credentialStatus", cred + "credentialStatus", None, "vc.aliased_term"),
-        ("issuer", cred + "issuer", "@id", "vc.bad_issuer"),  # the data model needs 'issuer'
+
+    restated = []
+    for name, iri, kind in (
+        ("validUntil", cred + "validUntil", xsd),
+        ("credentialStatus", cred + "credentialStatus", None),
+        ("issuer", cred + "issuer", "@id"),
     ):
-        result = verify_credential(_alias(vc, name, iri, kind), now=now)
-        assert (result.verified, result.errors[0].code) == (False, code), name
-    # The proof's own members too: an expiry renamed inside the proof is still seen.
-    renamed = copy.deepcopy(vc)
-    renamed["@context"] = [
-        *renamed["@context"],
+        restated.append(_alias(vc, name, iri, kind))
+    expiry = copy.deepcopy(vc)
+    expiry["@context"] = [
+        *expiry["@context"],
         {"until": {"@id": "https://w3id.org/security#expiration", "@type": xsd}},
     ]
-    renamed["proof"]["until"] = renamed["proof"].pop("expires")
-    result = verify_credential(renamed, now=now)
-    assert (result.verified, result.errors[0].code) == (False, "vc.aliased_term")
+    expiry["proof"]["until"] = expiry["proof"].pop("expires")
+    restated.append(expiry)
+    included = copy.deepcopy(vc)
+    included["@id"] = "_:c"
+    included["@included"] = [
+        {"@id": "_:c", "type": "VerifiableCredential", "validUntil": included.pop("validUntil")}
+    ]
+    restated.append(included)
+    scoped = copy.deepcopy(vc)
+    scoped["credentialSubject"]["@context"] = {"alumniOf": "https://example.org/other"}
+    restated.append(scoped)
+    for i, variant in enumerate(restated):
+        assert jsonld.canonical_nquads(variant) == jsonld.canonical_nquads(vc) or i == 5
+        result = verify_credential(variant, now=now)
+        # (without 'issuer' the data model refuses first)
+        expected = "vc.bad_issuer" if i == 2 else "vc.unsigned_context"
+        assert (result.verified, result.errors[0].code) == (False, expected), i
+
+    # With eddsa-jcs-2022 the JSON is what is signed, and the same edits break the signature.
+    jcs = data_integrity.add_proof(doc, issuer, options, cryptosuite="eddsa-jcs-2022")
+    renamed = _alias(jcs, "validUntil", cred + "validUntil", xsd)
+    assert not verify_credential(renamed, now=now).verified
 
 
 def test_status_changes_only_for_credentials_issued_here(server: Server) -> None:
@@ -660,6 +690,10 @@ def test_status_changes_only_for_credentials_issued_here(server: Server) -> None
     assert (r.status_code, _code(r)) == (403, "status.not_issued_here")
     r = server.post("/credentials/status", {"credentialStatus": change})
     assert (r.status_code, _code(r)) == (400, "request.missing")
+    # Nor can a caller have the server sign a credential carrying someone else's entry.
+    copied = _credential(server.issuer, credentialStatus=mine["credentialStatus"])
+    r = server.post("/credentials/issue", {"credential": copied})
+    assert (r.status_code, _code(r)) == (400, "issue.status_conflict")
 
 
 def test_a_token_guards_issuing_and_status_changes(tmp_path: Path) -> None:
@@ -690,3 +724,21 @@ def test_a_token_guards_issuing_and_status_changes(tmp_path: Path) -> None:
     store.close()
     with pytest.raises(UsageError):
         VcApiConfig(token="short")
+
+
+@pytest.mark.parametrize("stamp", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+05:00"])
+def test_vc_1_1_dates_at_the_edge_of_the_range_are_refused_not_crashed(stamp: str) -> None:
+    # Found in review: an OverflowError escaped (HTTP 500) for these XSD dateTimes.
+    issuer = PrivateKey(b"i" * 32)
+    doc = {
+        "@context": ["https://www.w3.org/2018/credentials/v1"],
+        "type": ["VerifiableCredential"],
+        "issuer": encode_did_key(issuer.public_key),
+        "issuanceDate": "2020-01-01T00:00:00Z",
+        "expirationDate": stamp,
+        "credentialSubject": {"id": "did:example:abc"},
+    }
+    now = datetime(2026, 11, 26, tzinfo=UTC)
+    vc = issue_credential(doc, issuer, now=now, request=IssueRequest("eddsa-rdfc-2022"))
+    result = verify_credential(vc, now=now)
+    assert (result.verified, result.errors[0].code) == (False, "vc.bad_expirationDate")

@@ -104,6 +104,7 @@ class VcApi:
         self._authorize(request)
         body = await self._body(request)
         credential = _member(body, "credential", required=True)
+        self._refuse_own_entries(credential)
         options = _options(body)
         issue_request = vc_issuer.IssueRequest(
             cryptosuite=_cryptosuite(options, self.config.cryptosuite),
@@ -118,6 +119,21 @@ class VcApi:
             allocate_status=self._allocate,
         )
         return json_response({"verifiableCredential": signed}, 201)
+
+    def _refuse_own_entries(self, credential: Mapping[str, Any]) -> None:
+        """Only this server writes entries on its own lists: a caller's credential naming one
+        (copied from someone else's credential) would let its holder change that bit."""
+        if self.store is None:
+            return
+        raw = credential.get("credentialStatus")
+        for item in raw if isinstance(raw, list) else [raw]:
+            url = item.get("statusListCredential") if isinstance(item, Mapping) else None
+            if isinstance(url, str) and url.startswith(self.store.url_base + "/"):
+                raise MalformedError(
+                    "issue.status_conflict",
+                    "credentialStatus names this server's own status list; only the server "
+                    "allocates entries there (ask with options.credentialStatus)",
+                )
 
     def _allocate(self, purposes: Sequence[str]) -> Sequence[status_list.StatusEntry]:
         if self.store is None:
