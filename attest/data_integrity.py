@@ -46,6 +46,7 @@ __all__ = [
     "SigningInput",
     "VerifiedProof",
     "add_proof",
+    "check_rdfc_form",
     "create_proof",
     "signing_input",
     "verify_proof",
@@ -55,6 +56,8 @@ __all__ = [
 PROOF_TYPE: Final = "DataIntegrityProof"
 EDDSA_JCS_2022: Final = "eddsa-jcs-2022"
 EDDSA_RDFC_2022: Final = "eddsa-rdfc-2022"
+# Keywords a plain JSON reader of a credential meets only in value objects (VC 2.0 §11.1).
+_VALUE_KEYWORDS: Final = frozenset({"@value", "@language", "@direction", "@type"})
 CRYPTOSUITE: Final = EDDSA_JCS_2022
 """The cryptosuite :func:`create_proof` and :func:`add_proof` use unless told otherwise."""
 SUPPORTED_CRYPTOSUITES: Final = frozenset({EDDSA_JCS_2022, EDDSA_RDFC_2022})
@@ -360,6 +363,7 @@ def verify_proof(
     (``di.unexpected_proof_set``); use :func:`verify_proof_set`. Raises on any failure.
     """
     document, proof = _split(secured)
+    check_rdfc_form(secured)
     if isinstance(proof, list):
         raise MalformedError(
             "di.unexpected_proof_set",
@@ -387,6 +391,7 @@ def verify_proof_set(
     proof's position.
     """
     document, proof = _split(secured)
+    check_rdfc_form(secured)
     proofs = proof if isinstance(proof, list) else [proof]
     if not proofs:
         raise MalformedError("di.missing_proof", "the proof set is empty")
@@ -417,6 +422,50 @@ def verify_proof_set(
         except AttestError as exc:
             raise type(exc)(exc.code, f"proof {i}: {exc.message}") from exc
     return tuple(results)
+
+
+def check_rdfc_form(secured: JsonInput) -> None:
+    """Refuse what an eddsa-rdfc-2022 signature does not cover but a JSON reader would read.
+
+    rdfc signs the RDF statements, not the JSON nor its contexts. A third party can then add
+    an inline context (or a scoped one, or a keyword such as ``@included``) that makes the
+    JSON say other things, or hide statements from its usual names, while the RDF, and so the
+    signature, stay the same (swap two claims' terms; move ``credentialStatus`` into an
+    included node). A document with an rdfc proof may therefore name only shipped context
+    URLs, and use no JSON-LD keyword as a member name beyond the value-object ones
+    (``di.unsigned_context``). With eddsa-jcs-2022 the JSON itself is signed, so a document
+    without an rdfc proof passes unchecked. :func:`verify_proof` and :func:`verify_proof_set`
+    apply it to every document they verify.
+    """
+    if not isinstance(secured, Mapping):
+        return
+    proofs = secured.get("proof")
+    listed = proofs if isinstance(proofs, list) else [proofs]
+    if not any(isinstance(p, Mapping) and p.get("cryptosuite") == EDDSA_RDFC_2022 for p in listed):
+        return
+    stack: list[object] = [secured]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                if key == "@context":
+                    named = value if isinstance(value, list) else [value]
+                    if not all(isinstance(c, str) for c in named):
+                        raise MalformedError(
+                            "di.unsigned_context",
+                            "an eddsa-rdfc-2022 signature does not cover inline contexts: "
+                            "a document signed with it may name only context URLs",
+                        )
+                elif key.startswith("@") and key not in _VALUE_KEYWORDS:
+                    raise MalformedError(
+                        "di.unsigned_context",
+                        f"{key[:40]!r}: an eddsa-rdfc-2022 document may use no JSON-LD "
+                        "keyword as a member name here (it could restate what is signed)",
+                    )
+                else:
+                    stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(node)
 
 
 # --- verification steps -----------------------------------------------------------------------

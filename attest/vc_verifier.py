@@ -41,9 +41,6 @@ StatusLists = Callable[[str], Mapping[str, Any] | None]
 """Returns the status list credential published at a URL, or ``None`` when unknown."""
 
 _STATUS_MAX_AGE: Final = timedelta(days=1)
-RDFC: Final = "eddsa-rdfc-2022"
-# Keywords a plain JSON reader of a credential meets only in value objects (VC 2.0 §11.1).
-_VALUE_KEYWORDS: Final = frozenset({"@value", "@language", "@direction", "@type"})
 
 
 @dataclass(frozen=True)
@@ -111,7 +108,7 @@ def verify_credential(
     try:
         vc_model.check_credential(credential)
         assert isinstance(credential, Mapping)
-        _check_rdfc_binding(credential)
+        data_integrity.check_rdfc_form(credential)
         vc_model.check_agreement(credential, jsonld.expand_safe(credential))
         proofs = _issuer_proofs(credential, now)
         checks.append("proof")
@@ -151,7 +148,7 @@ def verify_presentation(
     try:
         vc_model.check_presentation(presentation)
         assert isinstance(presentation, Mapping)
-        _check_rdfc_binding(presentation)
+        data_integrity.check_rdfc_form(presentation)
         vc_model.check_agreement(presentation, jsonld.expand_safe(presentation))
         if "proof" in presentation or require_proof or challenge is not None:
             proofs = _holder_proofs(presentation, challenge, domain, now)
@@ -259,46 +256,6 @@ def _check_status(
         status_list.check_status(
             entry, listed, issuer=issuer_id, now=now, max_age=max_age
         ).require_clear()
-
-
-def _check_rdfc_binding(document: Mapping[str, Any]) -> None:
-    """Refuse what an eddsa-rdfc-2022 signature does not cover but a JSON reader would read.
-
-    rdfc signs the RDF statements, not the JSON nor its contexts. A third party can then add
-    an inline context (or a scoped one, or a keyword such as ``@included``) that makes the
-    JSON say other things, or hide statements from its usual names, while the RDF, and so the
-    signature, stay the same (swap two claims' terms; move ``credentialStatus`` into an
-    included node). A document with an rdfc proof may therefore name only shipped context
-    URLs, and use no JSON-LD keyword as a member name beyond the value-object ones
-    (``vc.unsigned_context``). With eddsa-jcs-2022 the JSON itself is signed.
-    """
-    proofs = document.get("proof")
-    listed = proofs if isinstance(proofs, list) else [proofs]
-    if not any(isinstance(p, Mapping) and p.get("cryptosuite") == RDFC for p in listed):
-        return
-    stack: list[object] = [document]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Mapping):
-            for key, value in node.items():
-                if key == "@context":
-                    named = value if isinstance(value, list) else [value]
-                    if not all(isinstance(c, str) for c in named):
-                        raise MalformedError(
-                            "vc.unsigned_context",
-                            "an eddsa-rdfc-2022 signature does not cover inline contexts: "
-                            "a document signed with it may name only context URLs",
-                        )
-                elif key.startswith("@") and key not in _VALUE_KEYWORDS:
-                    raise MalformedError(
-                        "vc.unsigned_context",
-                        f"{key[:40]!r}: an eddsa-rdfc-2022 document may use no JSON-LD "
-                        "keyword as a member name here (it could restate what is signed)",
-                    )
-                else:
-                    stack.append(value)
-        elif isinstance(node, list):
-            stack.extend(node)
 
 
 def _issuer_id(credential: Mapping[str, Any]) -> str:

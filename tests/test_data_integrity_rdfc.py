@@ -238,6 +238,34 @@ def test_json_changes_that_keep_the_rdf_still_verify() -> None:
     assert di.verify_proof(document).cryptosuite == RDFC
 
 
+@pytest.mark.parametrize(
+    "restate",
+    [
+        # Swap two claims' terms with an inline context: same RDF, the JSON says otherwise.
+        lambda d: d["@context"].append({"alumniOf": "https://schema.org/name"}),
+        # Move a statement into an @included node for the same subject.
+        lambda d: d.update({"@included": [{"id": d["id"], "name": d.pop("name")}]}),
+        # A scoped context deeper in the document.
+        lambda d: d["credentialSubject"].update({"@context": {"x": "https://example.org/x"}}),
+    ],
+)
+def test_what_rdfc_does_not_sign_is_refused_by_every_verifier(restate: Any) -> None:
+    """rdfc signs RDF, not the JSON nor its contexts: inline contexts and JSON-LD keywords as
+    member names could make the JSON say other things over the same signed RDF, so every
+    verification (credentials, status lists, bundles) refuses them under an rdfc proof."""
+    document: Any = copy.deepcopy(SIGNED)
+    restate(document)
+    for verify in (di.verify_proof, di.verify_proof_set):
+        with pytest.raises(MalformedError) as info:
+            verify(document)
+        assert info.value.code == "di.unsigned_context"
+    # Under eddsa-jcs-2022 an inline context is part of the signed JSON and is fine.
+    unsigned: Any = copy.deepcopy(UNSIGNED)
+    unsigned["@context"] = [*unsigned["@context"], {"extra": "https://example.org/extra"}]
+    jcs = di.add_proof(unsigned, W3C_KEY, di.ProofOptions(created=CREATED), cryptosuite=JCS)
+    assert di.verify_proof(jcs).cryptosuite == JCS
+
+
 def test_an_undefined_term_added_after_signing_is_refused_not_ignored() -> None:
     vc1 = _vc1()
     secured: Any = di.add_proof(vc1, W3C_KEY, di.ProofOptions(created=CREATED), cryptosuite=RDFC)

@@ -661,7 +661,7 @@ def test_restating_an_rdfc_credential_does_not_hide_or_change_what_it_says() -> 
         assert jsonld.canonical_nquads(variant) == jsonld.canonical_nquads(vc) or i == 5
         result = verify_credential(variant, now=now)
         # (without 'issuer' the data model refuses first)
-        expected = "vc.bad_issuer" if i == 2 else "vc.unsigned_context"
+        expected = "vc.bad_issuer" if i == 2 else "di.unsigned_context"
         assert (result.verified, result.errors[0].code) == (False, expected), i
 
     # With eddsa-jcs-2022 the JSON is what is signed, and the same edits break the signature.
