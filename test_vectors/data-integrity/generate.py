@@ -421,6 +421,34 @@ case(
     code="signature.invalid",
     error_class=VERIFY,
 )
+# --- what an eddsa-rdfc-2022 signature does not cover (specs/data-integrity.md §4) -------------
+
+SIGNED_RDFC = di.add_proof(
+    CREDENTIAL, ISSUER, di.ProofOptions(created=CREATED), cryptosuite="eddsa-rdfc-2022"
+)
+case(
+    "rdfc-inline-context",
+    "an inline context appended after rdfc signing (it could swap what two terms mean; the RDF "
+    "and so the signature need not change)",
+    edited(SIGNED_RDFC, lambda d: d["@context"].append({"x": "https://example.org/x"})),
+    code="di.unsigned_context",
+)
+case(
+    "rdfc-scoped-context",
+    "an inline context deeper in an rdfc-signed document",
+    edited(
+        SIGNED_RDFC,
+        lambda d: d["credentialSubject"].update({"@context": {"x": "https://example.org/x"}}),
+    ),
+    code="di.unsigned_context",
+)
+case(
+    "rdfc-included",
+    "an @included node in an rdfc-signed document (statements about the credential moved "
+    "where a JSON reader does not look)",
+    edited(SIGNED_RDFC, lambda d: d.update({"@included": []})),
+    code="di.unsigned_context",
+)
 case(
     "cryptosuite-ecdsa",
     "ecdsa-jcs-2019",
