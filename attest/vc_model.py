@@ -13,13 +13,13 @@ views together: the JSON members a verifier reads must say what the JSON-LD says
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from enum import Enum
 from typing import Any, Final, NoReturn
 
 from .errors import MalformedError
-from .xsd_datetime import parse_datetime_stamp
+from .xsd_datetime import parse_datetime, parse_datetime_stamp
 
 __all__ = [
     "VC_V1_CONTEXT",
@@ -39,8 +39,6 @@ VC_V1_CONTEXT: Final = "https://www.w3.org/2018/credentials/v1"
 # RFC 3986 §3.1: a scheme, then ':'; no whitespace anywhere. Enough to tell a URL from a term,
 # a blank string or a bare word, which is what the data model's "MUST be a URL" rules guard.
 _URL: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s]*")
-# XSD 1.1 dateTime (VC 1.1 §4.6, §4.7): the time zone is optional there.
-_DATETIME: Final = re.compile(r"-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?")
 _LANGUAGE_KEYS: Final = frozenset({"@value", "@language", "@direction"})
 
 # Objects that "MUST specify a type" wherever they appear (VC 2.0 §4.10, §4.11, §5.3-§5.6).
@@ -101,10 +99,7 @@ def check_credential(document: object) -> ModelVersion:
     _check_issuer(document)
     _check_subjects(document)
     _check_texts(document, "credential")
-    if version is ModelVersion.V2_0:
-        validity_period(document)
-    else:
-        _check_v1_dates(document)
+    validity_period(document)
     for name in _TYPED:
         for item in _objects(document, name):
             if "type" not in item:
@@ -145,12 +140,22 @@ def check_presentation(document: object) -> ModelVersion:
 
 
 def validity_period(document: Mapping[str, Any]) -> tuple[datetime | None, datetime | None]:
-    """``validFrom`` and ``validUntil`` (VC 2.0 §4.9): dateTimeStamp strings, in order."""
-    start = _stamp(document, "validFrom")
-    end = _stamp(document, "validUntil")
-    if start is not None and end is not None and start > end:
-        _bad("credential", "validUntil", "validFrom must not be later than validUntil")
-    return start, end
+    """When a credential is valid, as aware UTC datetimes (``None``: unbounded on that side).
+
+    VC 2.0 (§4.9): ``validFrom`` and ``validUntil``, XSD ``dateTimeStamp`` strings, in order.
+    VC 1.1 (§4.6, §4.7): ``issuanceDate``, required, and ``expirationDate``, XSD ``dateTime``
+    strings (a value without a time zone is UTC).
+    """
+    if model_version(document) is ModelVersion.V2_0:
+        start = _time(document, "validFrom", parse_datetime_stamp)
+        end = _time(document, "validUntil", parse_datetime_stamp)
+        if start is not None and end is not None and start > end:
+            _bad("credential", "validUntil", "validFrom must not be later than validUntil")
+        return start, end
+    if "issuanceDate" not in document:
+        _bad("credential", "issuanceDate", "a VC 1.1 credential must have an issuanceDate")
+    start = _time(document, "issuanceDate", parse_datetime)
+    return start, _time(document, "expirationDate", parse_datetime)
 
 
 _CRED: Final = "https://www.w3.org/2018/credentials#"
@@ -285,17 +290,6 @@ def _check_texts(document: Mapping[str, Any], what: str, where: str = "") -> Non
             _bad(what, name, f"{where}{name} must be a string or language value objects")
 
 
-def _check_v1_dates(document: Mapping[str, Any]) -> None:
-    """VC 1.1 §4.6-§4.7: ``issuanceDate`` required, ``expirationDate`` optional, dateTimes."""
-    if "issuanceDate" not in document:
-        _bad("credential", "issuanceDate", "a VC 1.1 credential must have an issuanceDate")
-    for name in ("issuanceDate", "expirationDate"):
-        if name in document:
-            value = document[name]
-            if not isinstance(value, str) or _DATETIME.fullmatch(value) is None:
-                _bad("credential", name, f"{name} must be an XML Schema dateTime")
-
-
 def _check_related_resources(document: Mapping[str, Any]) -> None:
     """VC 2.0 §5.3: each related resource has a URL ``id``, a digest, and ids do not repeat."""
     seen: set[str] = set()
@@ -325,16 +319,18 @@ def _objects(document: Mapping[str, Any], name: str) -> list[Mapping[str, Any]]:
     return [item for item in items if isinstance(item, Mapping)]
 
 
-def _stamp(document: Mapping[str, Any], name: str) -> datetime | None:
+def _time(
+    document: Mapping[str, Any], name: str, parse: Callable[[str], datetime]
+) -> datetime | None:
     if name not in document:
         return None
     value = document[name]
     if not isinstance(value, str):
-        _bad("credential", name, f"{name} must be an XML Schema dateTimeStamp string")
+        _bad("credential", name, f"{name} must be an XML Schema dateTime string")
     try:
-        return parse_datetime_stamp(value).astimezone(UTC)
-    except MalformedError:
-        _bad("credential", name, f"{name} {value[:40]!r} is not an XML Schema dateTimeStamp")
+        return parse(value)
+    except MalformedError as exc:
+        _bad("credential", name, f"{name}: {exc.message}")
 
 
 def _bad(what: str, prop: str, message: str) -> NoReturn:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from . import data_integrity, jsonld, status_list, vc_model
@@ -216,26 +216,11 @@ def _holder_proofs(
 
 
 def _check_validity(credential: Mapping[str, Any], now: datetime) -> None:
-    if vc_model.model_version(credential) is vc_model.ModelVersion.V2_0:
-        start, end = vc_model.validity_period(credential)
-    else:
-        start = _v1_time(credential, "issuanceDate")
-        end = _v1_time(credential, "expirationDate")
+    start, end = vc_model.validity_period(credential)
     if start is not None and now < start:
         raise VerificationError("vc.not_yet_valid", "the credential is not valid yet")
     if end is not None and now > end:
         raise VerificationError("vc.expired", "the credential's validity period has ended")
-
-
-def _v1_time(credential: Mapping[str, Any], name: str) -> datetime | None:
-    value = credential.get(name)
-    if not isinstance(value, str):
-        return None
-    text = value if value[-1:] == "Z" or value[-6:-5] in {"+", "-"} else value + "Z"
-    try:
-        return datetime.fromisoformat(text).astimezone(UTC)
-    except (ValueError, OverflowError):
-        raise MalformedError("vc.bad_" + name, f"{name} {value[:40]!r} is out of range") from None
 
 
 def _check_status(

@@ -6,6 +6,10 @@ VC Data Model 2.0 (``validFrom``, ``validUntil``) and Data Integrity 1.0 §2.1 (
 and no value without a time zone (Data Integrity lets a processor read such values as UTC;
 attest does not guess). Years are limited to 0001-9999, what :class:`datetime.datetime` holds.
 Fractions of a second beyond microseconds are truncated.
+
+VC Data Model 1.1 (``issuanceDate``, ``expirationDate``) asks only for an XSD ``dateTime``,
+whose time zone is optional; :func:`parse_datetime` reads those, the same way, taking a value
+without a time zone as UTC, as VC 1.1 verifiers do.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import Final
 
 from .errors import MalformedError, UsageError
 
-__all__ = ["format_datetime_stamp", "parse_datetime_stamp"]
+__all__ = ["format_datetime_stamp", "parse_datetime", "parse_datetime_stamp"]
 
 _DATETIME: Final = re.compile(
     r"(?P<year>-?(?:[1-9][0-9]{3,}|0[0-9]{3}))-(?P<month>0[1-9]|1[0-2])"
@@ -36,13 +40,24 @@ def parse_datetime_stamp(text: str) -> datetime:
     ``datetime.missing_timezone``, ``datetime.out_of_range`` (year outside 0001-9999) or
     ``datetime.bad_date`` (a day the month does not have).
     """
+    return _parse(text, require_timezone=True)
+
+
+def parse_datetime(text: str) -> datetime:
+    """The aware :class:`datetime` (in UTC) of an XSD ``dateTime`` string, whose time zone is
+    optional (none means UTC). Raises as :func:`parse_datetime_stamp`, never
+    ``datetime.missing_timezone``."""
+    return _parse(text, require_timezone=False)
+
+
+def _parse(text: str, *, require_timezone: bool) -> datetime:
     match = _DATETIME.fullmatch(text) if len(text) <= _MAX_TEXT else None
     if match is None:
         raise MalformedError(
             "datetime.bad_syntax",
             f"{text[:_MAX_TEXT]!r} is not an XML Schema dateTime (YYYY-MM-DDThh:mm:ss[.s]Z)",
         )
-    if match["tz"] is None:
+    if match["tz"] is None and require_timezone:
         raise MalformedError(
             "datetime.missing_timezone",
             f"{text!r} has no time zone; a dateTimeStamp ends in 'Z' or '±hh:mm'",
@@ -51,7 +66,7 @@ def parse_datetime_stamp(text: str) -> datetime:
     if not 1 <= year <= 9999:
         raise MalformedError("datetime.out_of_range", f"year {year} is outside 0001-9999")
     tz = UTC
-    if match["tz"] != "Z":
+    if match["tz"] not in (None, "Z"):
         sign = -1 if match["tz"][0] == "-" else 1
         tz = timezone(sign * timedelta(hours=int(match["tz"][1:3]), minutes=int(match["tz"][4:])))
     try:

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from attest import data_integrity, jsonld, status_store
 from attest.did_key import encode_did_key
-from attest.errors import AttestError, UsageError
+from attest.errors import AttestError, MalformedError, UsageError
 from attest.keys import PrivateKey
 from attest.service import VcApi, VcApiConfig, create_app
 from attest.vc_issuer import IssueRequest, issue_credential
@@ -739,6 +739,30 @@ def test_vc_1_1_dates_at_the_edge_of_the_range_are_refused_not_crashed(stamp: st
         "credentialSubject": {"id": "did:example:abc"},
     }
     now = datetime(2026, 11, 26, tzinfo=UTC)
-    vc = issue_credential(doc, issuer, now=now, request=IssueRequest("eddsa-rdfc-2022"))
+    # The issuer refuses to sign it; signed elsewhere, the verifier refuses it by name.
+    with pytest.raises(MalformedError) as info:
+        issue_credential(doc, issuer, now=now, request=IssueRequest("eddsa-rdfc-2022"))
+    assert info.value.code == "vc.bad_expirationDate"
+    options = data_integrity.ProofOptions(created="2020-01-01T00:00:00Z")
+    doc["@context"].append("https://w3id.org/security/data-integrity/v2")
+    vc = data_integrity.add_proof(doc, issuer, options, cryptosuite="eddsa-rdfc-2022")
     result = verify_credential(vc, now=now)
     assert (result.verified, result.errors[0].code) == (False, "vc.bad_expirationDate")
+
+
+def test_vc_1_1_dates_are_xsd_datetimes_with_an_optional_time_zone(server: Server) -> None:
+    # Found in review: 24:00:00, a valid XSD time, was refused; a missing zone means UTC.
+    for stamp in ("2020-01-01T24:00:00Z", "2020-01-01T00:00:00", "2020-01-01T00:00:00.5+02:00"):
+        credential = {
+            "@context": ["https://www.w3.org/2018/credentials/v1"],
+            "type": ["VerifiableCredential"],
+            "issuer": server.issuer,
+            "issuanceDate": stamp,
+            "credentialSubject": {"id": "did:example:abc"},
+        }
+        vc = _issue(server, credential, cryptosuite="eddsa-rdfc-2022")
+        r = server.post("/credentials/verify", {"verifiableCredential": vc})
+        assert r.status_code == 200, (stamp, r.text)
+    credential["issuanceDate"] = "2020-01-01"
+    r = server.post("/credentials/issue", {"credential": credential})
+    assert (r.status_code, _code(r)) == (400, "vc.bad_issuanceDate")

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from attest.errors import MalformedError, UsageError
-from attest.xsd_datetime import format_datetime_stamp, parse_datetime_stamp
+from attest.xsd_datetime import format_datetime_stamp, parse_datetime, parse_datetime_stamp
 
 
 @pytest.mark.parametrize(
@@ -85,3 +85,20 @@ def test_format() -> None:
 @given(st.datetimes(timezones=st.just(UTC), min_value=datetime(1, 1, 2), allow_imaginary=False))
 def test_round_trip(value: datetime) -> None:
     assert parse_datetime_stamp(format_datetime_stamp(value)) == value
+
+
+def test_plain_datetime_takes_no_zone_as_utc_and_is_otherwise_as_strict() -> None:
+    assert parse_datetime("2020-01-01T00:00:00") == datetime(2020, 1, 1, tzinfo=UTC)
+    assert parse_datetime("2020-01-01T24:00:00") == datetime(2020, 1, 2, tzinfo=UTC)
+    assert parse_datetime("2020-01-01T02:00:00+02:00") == datetime(2020, 1, 1, tzinfo=UTC)
+    for bad, code in (
+        ("2020-01-01", "datetime.bad_syntax"),
+        ("2020-02-30T00:00:00", "datetime.bad_date"),
+        ("9999-12-31T23:59:59-14:00", "datetime.out_of_range"),
+    ):
+        with pytest.raises(MalformedError) as info:
+            parse_datetime(bad)
+        assert info.value.code == code
+    with pytest.raises(MalformedError) as info:
+        parse_datetime_stamp("2020-01-01T00:00:00")
+    assert info.value.code == "datetime.missing_timezone"
