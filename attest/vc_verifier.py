@@ -175,10 +175,21 @@ def verify_presentation(
 def _issuer_proofs(
     credential: Mapping[str, Any], now: datetime
 ) -> tuple[data_integrity.VerifiedProof, ...]:
+    issuer_id = _issuer_id(credential)
+    # A proof set or chain in which no proof even names the issuer's key is refused before any
+    # canonicalization: sixteen valid rdfc proofs by strangers would cost seconds of CPU to
+    # reject. (One proof costs what any verification costs, and is checked first.)
+    listed = _as_list(credential.get("proof"))
+    methods = [p.get("verificationMethod") for p in listed if isinstance(p, Mapping)]
+    if len(listed) > 1 and not any(
+        isinstance(m, str) and m.split("#", 1)[0] == issuer_id for m in methods
+    ):
+        raise VerificationError(
+            "vc.issuer_mismatch", f"no proof names a key of the issuer {issuer_id[:100]!r}"
+        )
     proofs = data_integrity.verify_proof_set(
         credential, expected_proof_purpose="assertionMethod", now=now
     )
-    issuer_id = _issuer_id(credential)
     # Every proof must verify; at least one must be the issuer's. Others (a notary's proof
     # in a chain, a co-signer's in a set) are allowed beside it, never instead of it.
     if not any(proof.controller == issuer_id for proof in proofs):
@@ -241,6 +252,10 @@ def _check_status(
         status_list.check_status(
             entry, listed, issuer=issuer_id, now=now, max_age=max_age
         ).require_clear()
+
+
+def _as_list(value: object) -> list[object]:
+    return value if isinstance(value, list) else [] if value is None else [value]
 
 
 def _issuer_id(credential: Mapping[str, Any]) -> str:

@@ -766,3 +766,24 @@ def test_vc_1_1_dates_are_xsd_datetimes_with_an_optional_time_zone(server: Serve
     credential["issuanceDate"] = "2020-01-01"
     r = server.post("/credentials/issue", {"credential": credential})
     assert (r.status_code, _code(r)) == (400, "vc.bad_issuanceDate")
+
+
+def test_a_proof_set_without_the_issuer_is_refused_before_canonicalizing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Found in review: sixteen valid rdfc proofs by strangers cost seconds to reject.
+    issuer = PrivateKey(b"i" * 32)
+    doc = _credential(encode_did_key(issuer.public_key))
+    options = data_integrity.ProofOptions(created="2026-01-01T00:00:00Z")
+    secured: dict[str, Any] = doc
+    for seed in (b"x", b"y", b"z"):
+        secured = data_integrity.add_proof(
+            secured, PrivateKey(seed * 32), options, cryptosuite="eddsa-rdfc-2022"
+        )
+
+    def no_canonicalization(*args: Any, **kwargs: Any) -> str:
+        raise AssertionError("canonicalized a proof set that could never verify")
+
+    monkeypatch.setattr(jsonld, "canonical_nquads", no_canonicalization)
+    result = verify_credential(secured, now=datetime(2026, 11, 26, tzinfo=UTC))
+    assert (result.verified, result.errors[0].code) == (False, "vc.issuer_mismatch")
