@@ -95,12 +95,17 @@ _LOCK: Final = threading.Lock()
 # Resolved shipped contexts, kept for the life of the process: one per shipped URL and one per
 # scoped context inside them (PyLD keys those by their canonical JSON).
 _SHIPPED_RESOLVED: Final[dict[str, Any]] = {}
-# Processed contexts by (active context, local context, flags): least recently used first.
-# Shipped contexts' entries are hit on every call; a document's own contexts age out.
+# Processed scoped contexts by (active context, local context, flags), for the process, least
+# recently used first; only for inputs that come from shipped contexts alone (below), so a
+# stranger's inline contexts are never kept beyond their call.
 _PROCESSED: Final[OrderedDict[tuple[int, int, bool, bool, bool], tuple[Any, Any, Any]]] = (
     OrderedDict()
 )
 _PROCESSED_MAX: Final = 512
+# Active contexts made of shipped contexts only, by id: the context (which keeps the id from
+# being reused) and the ids of the scoped contexts its terms define.
+_SHIPPED_ACTIVE: Final[dict[int, tuple[Any, frozenset[int]]]] = {}
+_SHIPPED_ACTIVE_MAX: Final = 256
 
 
 # --- the offline loader -------------------------------------------------------------------------
@@ -163,6 +168,25 @@ def _shipped_keys() -> frozenset[str]:
     return frozenset(keys)
 
 
+def _names_shipped_only(local_ctx: Any) -> bool:
+    """Whether a top-level ``@context`` value names shipped context URLs and nothing else."""
+    named = local_ctx if isinstance(local_ctx, list) else [local_ctx]
+    shipped = contexts.shipped_contexts()
+    return bool(named) and all(isinstance(c, str) and c in shipped for c in named)
+
+
+def _remember_shipped_active(active_ctx: Any) -> None:
+    if len(_SHIPPED_ACTIVE) >= _SHIPPED_ACTIVE_MAX:
+        _SHIPPED_ACTIVE.clear()  # never grows past the bound; the next calls fill it again
+    mappings = active_ctx.get("mappings", {})
+    scoped = frozenset(
+        id(term["@context"])
+        for term in mappings.values()
+        if isinstance(term, Mapping) and isinstance(term.get("@context"), dict)
+    )
+    _SHIPPED_ACTIVE[id(active_ctx)] = (active_ctx, scoped)
+
+
 def _options(**extra: Any) -> dict[str, Any]:
     return {
         "documentLoader": document_loader,
@@ -194,6 +218,7 @@ class _SafeProcessor(_pyld.JsonLdProcessor):  # type: ignore[misc]
     def __init__(self, *, for_rdf: bool) -> None:
         super().__init__(on_property_dropped=self._property_dropped)
         self._for_rdf = for_rdf
+        self._processed: dict[tuple[int, int, bool, bool, bool], tuple[Any, Any, Any]] = {}
 
     def _process_context(
         self,
@@ -210,30 +235,34 @@ class _SafeProcessor(_pyld.JsonLdProcessor):  # type: ignore[misc]
         PyLD processes a type-scoped context again for every node of that type, in every call
         (its own cache misses, as each run starts from a fresh clone); the result depends only
         on the frozen active context, the local context and the flags, so one run per
-        combination suffices. The memo is process-wide and bounded (:data:`_PROCESSED`).
+        combination suffices. A document's top-level ``@context`` is left to PyLD, whose
+        resolver already caches it. Scoped contexts are remembered for the process
+        (:data:`_PROCESSED`, bounded) when both the active context and the scoped one come
+        from shipped contexts alone, else for this call only.
         """
-        if not isinstance(active_ctx, _pyld.frozendict):
-            return super()._process_context(
-                active_ctx,
-                local_ctx,
-                options,
-                override_protected,
-                propagate,
-                validate_scoped,
-                cycles,
-            )
-        key = (id(active_ctx), id(local_ctx), override_protected, propagate, validate_scoped)
-        hit = _PROCESSED.get(key)
+        flags = (override_protected, propagate, validate_scoped)
+        if not isinstance(active_ctx, _pyld.frozendict) or not isinstance(local_ctx, dict):
+            result = super()._process_context(active_ctx, local_ctx, options, *flags, cycles)
+            if isinstance(active_ctx, _pyld.frozendict) and _names_shipped_only(local_ctx):
+                _remember_shipped_active(result)
+            return result
+        key = (id(active_ctx), id(local_ctx), *flags)
+        # A dict here is a term's scoped context, or a document's own node-level @context.
+        known = _SHIPPED_ACTIVE.get(id(active_ctx))
+        shared = known is not None and id(local_ctx) in known[1]
+        memo = _PROCESSED if shared else self._processed
+        hit = memo.get(key)
         if hit is not None:
-            _PROCESSED.move_to_end(key)
+            if shared:
+                _PROCESSED.move_to_end(key)
             return hit[2]
-        result = super()._process_context(
-            active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles
-        )
+        result = super()._process_context(active_ctx, local_ctx, options, *flags, cycles)
         # The entry keeps both inputs alive, so their ids cannot be reused while it exists.
-        _PROCESSED[key] = (active_ctx, local_ctx, result)
-        if len(_PROCESSED) > _PROCESSED_MAX:
-            _PROCESSED.popitem(last=False)
+        memo[key] = (active_ctx, local_ctx, result)
+        if shared:
+            _remember_shipped_active(result)
+            if len(_PROCESSED) > _PROCESSED_MAX:
+                _PROCESSED.popitem(last=False)
         return result
 
     @staticmethod

@@ -420,3 +420,18 @@ def test_process_wide_caches_stay_bounded() -> None:
     # and the shipped contexts still give the same answers afterwards
     expected = vectors.load_bytes(f"{W3C}/eddsa-rdfc-2022/canonDocDataInt.txt").decode()
     assert jsonld.canonical_nquads(UNSIGNED) == expected
+
+
+def test_a_strangers_contexts_are_not_kept_after_the_call() -> None:
+    """Found in review: the process-wide memo kept every document's inline contexts alive (some
+    400 MB after 300 large ones). Only shipped-context entries are remembered now."""
+    jsonld.canonical_nquads(UNSIGNED)  # the shipped contexts' entries, once
+    processed, active = len(jsonld._PROCESSED), len(jsonld._SHIPPED_ACTIVE)
+    big = {
+        f"t{j}": {"@id": f"https://ex/t{j}", "@context": {"s": "https://ex/s"}} for j in range(200)
+    }
+    for i in range(20):
+        doc = {"@context": [V2, {**big, "x": f"https://ex/x{i}"}], "type": ["VerifiableCredential"]}
+        doc["t1"] = {"s": i}
+        jsonld.canonical_nquads(doc)
+    assert (len(jsonld._PROCESSED), len(jsonld._SHIPPED_ACTIVE)) == (processed, active)
