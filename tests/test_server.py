@@ -58,6 +58,7 @@ from attest.tlog_proof import parse_tlog_proof, verify_tlog_proof
 from attest.verify import verify
 from attest_cli.main import cli
 
+from .helpers.fuzzing import fuzz_schema
 from .helpers.serving import running
 from .test_tiles_http import TileClient, _verify_inclusion
 
@@ -698,36 +699,6 @@ def test_journalled_answers_survive_sigkill(world: World, tmp_path: Path) -> Non
 def test_schemathesis_finds_no_server_error(world: World, tmp_path: Path) -> None:
     """Every operation of /openapi.json, fuzzed (bounded: 40 cases each): no 5xx, and every
     answer is one the document describes."""
-    schemathesis = pytest.importorskip("schemathesis")
-    from hypothesis import HealthCheck
-    from schemathesis.specs.openapi.checks import positive_data_acceptance
-
-    # A bundle is "binary" to a schema; whether it parses is the verifier's to say (400).
-    excluded = [positive_data_acceptance]
-
-    failures: list[str] = []
-
-    def fuzz(operation: Any, url: str) -> None:
-        @settings(
-            max_examples=40,
-            deadline=None,
-            database=None,
-            derandomize=True,
-            suppress_health_check=list(HealthCheck),
-        )
-        @given(case=operation.as_strategy())
-        def run(case: Any) -> None:
-            try:
-                case.call_and_validate(base_url=url, timeout=10, excluded_checks=excluded)
-            except Exception as exc:  # collect every operation's findings, then report
-                failures.append(f"{operation.label}: {str(exc)[:600]}")
-                raise
-
-        with contextlib.suppress(Exception):
-            run()
-
     with serving(world, tmp_path) as url:
-        schema = schemathesis.openapi.from_url(url + "/openapi.json")
-        for result in schema.get_all_operations():
-            fuzz(result.ok(), url)
+        failures, _ = fuzz_schema(url)
     assert not failures, "\n".join(failures)

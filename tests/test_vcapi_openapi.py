@@ -26,6 +26,7 @@ from attest.note import Ed25519Signer
 from attest.service import ServiceConfig, VcApi, create_app
 from attest.service.openapi import openapi_document
 
+from .helpers.fuzzing import excluded_checks, fuzz_schema
 from .helpers.serving import running
 
 LIST_BASE = "https://issuer.example/status"
@@ -91,49 +92,9 @@ def test_schemathesis_finds_no_server_error_in_the_vc_api(served: Served) -> Non
     """Every VC-API operation fuzzed (bounded: 40 cases each, fitting the schemas and not),
     then the answers fuzzing cannot reach: no 5xx, and every answer as documented."""
     schemathesis = pytest.importorskip("schemathesis")
-    from hypothesis import HealthCheck, given, settings
-    from hypothesis.errors import Unsatisfiable
-    from schemathesis.specs.openapi.checks import positive_data_acceptance
-
-    # A request that fits the schemas need not be a credential the data model accepts: that
-    # is the server's to say (400), so "schema-valid data is accepted" does not hold here.
-    excluded = [positive_data_acceptance]
-    failures: list[str] = []
     url = served.url
-
-    def fuzz(operation: Any, mode: Any) -> None:
-        @settings(
-            max_examples=40,
-            deadline=None,
-            database=None,
-            derandomize=True,
-            suppress_health_check=list(HealthCheck),
-        )
-        @given(case=operation.as_strategy(generation_mode=mode))
-        def run(case: Any) -> None:
-            try:
-                case.call_and_validate(base_url=url, timeout=10, excluded_checks=excluded)
-            except Exception as exc:  # collect every operation's findings, then report
-                failures.append(f"{operation.label} ({mode}): {str(exc)[:600]}")
-                raise
-
-        before = len(failures)
-        try:
-            run()
-        except Unsatisfiable:  # a GET without parameters has nothing to make invalid
-            if mode is schemathesis.GenerationMode.POSITIVE or operation.body:
-                failures.append(f"{operation.label} ({mode}): no case could be generated")
-        except Exception as exc:
-            if len(failures) == before:  # not a finding of the checks: generation failed
-                failures.append(f"{operation.label} ({mode}): {exc!r:.600}")
-
-    schema = schemathesis.openapi.from_url(url + "/openapi.json")
-    operations = {}
-    for result in schema.get_all_operations():
-        operation = result.ok()
-        operations[operation.path] = operation
-        for mode in schemathesis.GenerationMode:
-            fuzz(operation, mode)
+    failures, operations = fuzz_schema(url, modes=list(schemathesis.GenerationMode))
+    excluded = excluded_checks()
 
     def call(path: str, body: dict[str, Any], status: int) -> dict[str, Any]:
         case = operations[path].Case(body=body, media_type="application/json")
