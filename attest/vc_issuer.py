@@ -25,7 +25,8 @@ from .xsd_datetime import format_datetime_stamp
 
 __all__ = ["CRYPTOSUITES", "IssueRequest", "issue_credential"]
 
-CRYPTOSUITES: Final = ("eddsa-jcs-2022", "eddsa-rdfc-2022")
+CRYPTOSUITES: Final = tuple(sorted(data_integrity.SUPPORTED_CRYPTOSUITES))
+"""What an issued credential can be signed with: every cryptosuite attest signs and verifies."""
 
 StatusAllocator = Callable[[Sequence[str]], Sequence[status_list.StatusEntry]]
 """Allocates one index and returns its entries for the given purposes, durably."""
