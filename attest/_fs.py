@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from .errors import LimitExceededError, MalformedError
+from attest.errors import LimitExceededError, MalformedError
 
 __all__ = [
     "TMP_SUFFIX",
@@ -186,7 +186,7 @@ def write_new_files(root: Path, files: Sequence[tuple[Path, bytes]]) -> None:
 def lock_exclusive(path: Path, *, code: str, what: str) -> int:
     """Take the one-writer lock (``flock``, non-blocking) on ``path``; returns the descriptor
     to close when done. A second writer gets ``UsageError(code)`` at once, never a wait."""
-    from .errors import UsageError
+    from attest.errors import UsageError
 
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:

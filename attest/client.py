@@ -19,15 +19,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from . import checkpoint as _checkpoint
-from . import note as _note
-from .bundle import CBOR_MEDIA_TYPE, JSON_MEDIA_TYPE
-from .errors import AttestError, MalformedError, RemoteError, UsageError, VerificationError
-from .keys import PrivateKey
-from .log_entry import LogEntry
-from .merkle import leaf_hash, verify_inclusion
-from .submission import Submission, SubmittedEntry, new_nonce, sign_submission
-from .tlog_proof import TlogProof, parse_tlog_proof, verify_tlog_proof
+from attest.errors import AttestError, MalformedError, RemoteError, UsageError, VerificationError
+from attest.evaluation.bundle import CBOR_MEDIA_TYPE, JSON_MEDIA_TYPE
+from attest.keys.ed25519 import PrivateKey
+from attest.tlog import checkpoint as _checkpoint
+from attest.tlog import note as _note
+from attest.tlog.entry import LogEntry
+from attest.tlog.merkle import leaf_hash, verify_inclusion
+from attest.tlog.proof import TlogProof, parse_tlog_proof, verify_tlog_proof
+from attest.tlog.submission import Submission, SubmittedEntry, new_nonce, sign_submission
 
 __all__ = ["Receipt", "RemoteDecision", "ServiceClient"]
 

@@ -15,20 +15,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from . import status_store
-from .bundle import parse_bundle
-from .did_key import encode_did_key
-from .errors import UsageError
-from .evaluation import parse_results
-from .inspect import describe
-from .issue import EvidenceFile, issue
-from .keyfile import generate_key_file
-from .keys import PublicKey
-from .log import Log
-from .note import Ed25519Signer
-from .pact import TEMPLATE, parse_pact
-from .policy import parse_policy
-from .verify import Decision, verify
+from attest.errors import UsageError
+from attest.evaluation.bundle import parse_bundle
+from attest.evaluation.inspection import describe
+from attest.evaluation.pact import TEMPLATE, parse_pact
+from attest.evaluation.results import parse_results
+from attest.issue import EvidenceFile, issue
+from attest.keys.did_key import encode_did_key
+from attest.keys.ed25519 import PublicKey
+from attest.keys.keyfile import generate_key_file
+from attest.store import status as status_store
+from attest.store.log import Log
+from attest.tlog.note import Ed25519Signer
+from attest.verifier.pipeline import Decision, verify
+from attest.verifier.policy import parse_policy
 
 __all__ = ["DemoStep", "run"]
 

@@ -15,9 +15,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from .bundle import Bundle, LoggedEntry
-from .canonical import canonicalize
-from .credential import (
+from attest.codec.canonical import canonicalize
+from attest.codec.digest import Digest, hash_bytes, hash_file
+from attest.errors import LimitExceededError, UsageError
+from attest.evaluation.bundle import Bundle, LoggedEntry
+from attest.evaluation.credential import (
     COSE_MEDIA_TYPE,
     JSON_MEDIA_TYPE,
     EvidenceRef,
@@ -25,13 +27,11 @@ from .credential import (
     sign_json,
     unsigned_credential,
 )
-from .digest import Digest, hash_bytes, hash_file
-from .errors import LimitExceededError, UsageError
-from .evaluation import Results, evaluate
-from .keys import PrivateKey
-from .log import Log
-from .log_entry import LogEntry
-from .pact import Pact
+from attest.evaluation.pact import Pact
+from attest.evaluation.results import Results, evaluate
+from attest.keys.ed25519 import PrivateKey
+from attest.store.log import Log
+from attest.tlog.entry import LogEntry
 
 __all__ = ["MAX_EVIDENCE", "EvidenceFile", "IssueRequest", "issue", "issue_many"]
 

@@ -12,12 +12,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from attest import checkpoint, cose
-from attest.bundle import parse_bundle
-from attest.canonical import parse_json
-from attest.credential import credential_digest
-from attest.policy import parse_policy
-from attest.xsd_datetime import parse_datetime_stamp
+from attest.codec.canonical import parse_json
+from attest.codec.dates import parse_datetime_stamp
+from attest.evaluation.bundle import parse_bundle
+from attest.evaluation.credential import credential_digest
+from attest.tlog import checkpoint
+from attest.vc import cose
+from attest.verifier.policy import parse_policy
 
 ROOT = Path(__file__).resolve().parent.parent
 VECTORS = ROOT / "test_vectors" / "verify"

@@ -53,7 +53,7 @@ def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 
 
 #: The measured results the issuing and verification benchmarks issue credentials for
-#: (they meet every obligation of ``attest.pact.TEMPLATE``).
+#: (they meet every obligation of ``attest.evaluation.pact.TEMPLATE``).
 RESULTS_TOML = b"""
 method = "bench/1"
 period_start = 2026-11-01T00:00:00Z

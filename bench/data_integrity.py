@@ -5,7 +5,7 @@ credential from ``test_vectors/data-integrity``): proofs created per second and 
 per second with each cryptosuite, and their ratio. Then where an rdfc signature's time goes,
 from ``cProfile`` of repeated signing (expansion, RDF conversion, RDFC-1.0 labelling, SHA-256,
 Ed25519), and RDF canonicalization by PyLD called directly (its own cache, a loader without
-cache tags) beside ``attest.jsonld.canonical_nquads`` (shared resolved contexts, per-call memo
+cache tags) beside ``attest.vc.jsonld.canonical_nquads`` (shared resolved contexts, per-call memo
 of processed scoped contexts, safe-mode checks).
 
     python bench/data_integrity.py [--seconds 2]
@@ -27,9 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _harness import machine, table
 
-from attest import contexts, jsonld
-from attest import data_integrity as di
-from attest.keys import PrivateKey
+from attest.keys.ed25519 import PrivateKey
+from attest.vc import contexts, jsonld
+from attest.vc import data_integrity as di
 
 ROOT = Path(__file__).resolve().parent.parent / "test_vectors"
 KEY = PrivateKey(b"\x61" * 32)
@@ -111,7 +111,7 @@ def breakdown(doc: dict[str, Any], n: int) -> tuple[list[list[object]], float]:
 
 
 def pyld_direct(doc: dict[str, Any], seconds: float) -> tuple[float, float]:
-    """(PyLD's own normalize, attest.jsonld) canonicalizations per second, same document."""
+    """(PyLD's own normalize, attest.vc.jsonld) canonicalizations per second, same document."""
     from pyld import jsonld as pyld
 
     def loader(url: str, options: Any = None) -> dict[str, Any]:
@@ -142,7 +142,9 @@ def main() -> None:
     for name, doc in credentials().items():
         direct, ours = pyld_direct(doc, args.seconds)
         rows.append([name, f"{direct:,.0f}/s", f"{ours:,.0f}/s", f"{ours / direct:.1f}x"])
-    print(table(["credential", "PyLD normalize, no cache tags", "attest.jsonld", "speed-up"], rows))
+    print(
+        table(["credential", "PyLD normalize, no cache tags", "attest.vc.jsonld", "speed-up"], rows)
+    )
 
 
 if __name__ == "__main__":

@@ -15,11 +15,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _fuzz_world import ACCEPTABLE, BUNDLES, NOW, POLICY, STATUS_LISTS
 
-from attest.bundle import parse_bundle
-from attest.credential import credential_digest
 from attest.errors import AttestError
-from attest.inspect import describe
-from attest.verify import verify
+from attest.evaluation.bundle import parse_bundle
+from attest.evaluation.credential import credential_digest
+from attest.evaluation.inspection import describe
+from attest.verifier.pipeline import verify
 
 
 def one_input(data: bytes) -> None:

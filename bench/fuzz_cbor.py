@@ -19,11 +19,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _fuzz_world import ISSUER_KEY, seeds_cbor
 
-from attest import cose
-from attest import verify as _verify
-from attest.cbor import decode_cbor, encode_deterministic, peek_tag
+from attest.codec.cbor import decode_cbor, encode_deterministic, peek_tag
 from attest.errors import AttestError
-from attest.log_entry import LogEntry
+from attest.tlog.entry import LogEntry
+from attest.vc import cose
+from attest.verifier import pipeline as _verify
 
 
 def _decode(data: bytes) -> None:

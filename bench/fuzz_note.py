@@ -19,9 +19,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _fuzz_world import LOG, ORIGIN, WITNESSES, seeds_note
 
-from attest import checkpoint, cosignature, note, tlog_proof
 from attest.errors import AttestError
-from attest.merkle import leaf_hash
+from attest.tlog import checkpoint, cosignature, note
+from attest.tlog import proof as tlog_proof
+from attest.tlog.merkle import leaf_hash
 
 _KNOWN = [LOG, *WITNESSES]
 

@@ -22,12 +22,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _harness import RESULTS_TOML, machine, table
 
-from attest import note
-from attest.evaluation import parse_results
+from attest.evaluation.pact import TEMPLATE, parse_pact
+from attest.evaluation.results import parse_results
 from attest.issue import EvidenceFile, IssueRequest, issue, issue_many
-from attest.keys import PrivateKey
-from attest.log import Log
-from attest.pact import TEMPLATE, parse_pact
+from attest.keys.ed25519 import PrivateKey
+from attest.store.log import Log
+from attest.tlog import note
 
 KEY = PrivateKey(b"\x21" * 32)
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)

@@ -25,11 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _harness import machine, table, time_each
 
-from attest import merkle, note
-from attest.digest import Digest
-from attest.keys import PrivateKey
-from attest.log import INDEX_FILE, Log
-from attest.log_entry import LogEntry
+from attest.codec.digest import Digest
+from attest.keys.ed25519 import PrivateKey
+from attest.store.log import INDEX_FILE, Log
+from attest.tlog import merkle, note
+from attest.tlog.entry import LogEntry
 
 try:
     import pymerkle

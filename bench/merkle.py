@@ -1,4 +1,4 @@
-"""Merkle tree benchmark: attest.merkle beside pymerkle, same machine, same run.
+"""Merkle tree benchmark: attest.tlog.merkle beside pymerkle, same machine, same run.
 
 Measures appends/s of the incremental tree (CompactRange: O(log n) memory; MemoryTree: every
 level stored, what proof generation reads), and inclusion / consistency proof generation and
@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _harness import machine, table, time_each
 
-from attest import merkle
+from attest.tlog import merkle
 
 try:
     import pymerkle

@@ -43,18 +43,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _harness import machine, table
 
-from attest import note
-from attest.did_key import encode_did_key
-from attest.digest import Digest
-from attest.evaluation import parse_results
+from attest.codec.digest import Digest
+from attest.evaluation.pact import parse_pact
+from attest.evaluation.results import parse_results
 from attest.issue import EvidenceFile, IssueRequest, issue_many
-from attest.keyfile import NamedKey, encode_key_file
-from attest.keys import PrivateKey
-from attest.log import Log
-from attest.log_entry import LogEntry
-from attest.pact import parse_pact
-from attest.submission import Submission, SubmittedEntry, new_nonce, sign_submission
-from attest.tiles import TILE_WIDTH, decode_bundle
+from attest.keys.did_key import encode_did_key
+from attest.keys.ed25519 import PrivateKey
+from attest.keys.keyfile import NamedKey, encode_key_file
+from attest.store.log import Log
+from attest.tlog import note
+from attest.tlog.entry import LogEntry
+from attest.tlog.submission import Submission, SubmittedEntry, new_nonce, sign_submission
+from attest.tlog.tiles import TILE_WIDTH, decode_bundle
 
 ORIGIN = "bench.example/shared"
 LOG_KEY = PrivateKey(b"\x51" * 32)
@@ -341,7 +341,7 @@ def signed_adds(
 
 def check_acknowledged(log_dir: Path, acknowledged: dict[int, SubmittedEntry]) -> tuple[int, int]:
     """Read every acknowledged index back from the log's tiles; returns (checked, lost)."""
-    from attest.log import read_tile_at
+    from attest.store.log import read_tile_at
 
     with Log.open(log_dir, write=False) as log:
         size = log.checkpoint_size

@@ -27,15 +27,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _harness import RESULTS_TOML, machine, table
 
-from attest import note
-from attest.did_key import encode_did_key
-from attest.evaluation import parse_results
+from attest.evaluation.pact import TEMPLATE, parse_pact
+from attest.evaluation.results import parse_results
 from attest.issue import EvidenceFile, IssueRequest, issue_many
-from attest.keys import PrivateKey
-from attest.log import Log
-from attest.pact import TEMPLATE, parse_pact
-from attest.policy import parse_policy
-from attest.verify import verify
+from attest.keys.did_key import encode_did_key
+from attest.keys.ed25519 import PrivateKey
+from attest.store.log import Log
+from attest.tlog import note
+from attest.verifier.pipeline import verify
+from attest.verifier.policy import parse_policy
 
 KEY = PrivateKey(b"\x31" * 32)
 ORIGIN = "bench.example/evals"

@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING
 from ._passphrase import read_passphrase
 
 if TYPE_CHECKING:
-    from attest.keyfile import NamedKey
+    from attest.keys.keyfile import NamedKey
 
 __all__ = ["load_signing_key"]
 
 
 def load_signing_key(path: str | Path) -> NamedKey:
     """The key in ``path`` (an attest key file or a PEM), unlocked."""
-    from attest.keyfile import read_key_file
+    from attest.keys.keyfile import read_key_file
 
     key_file = read_key_file(path)
     passphrase = read_passphrase(confirm=False) if key_file.encrypted else None

@@ -19,7 +19,7 @@ _PROGRESS_BYTES = 64 << 20
 
 
 def _now(value: str | None) -> datetime:
-    from attest.xsd_datetime import parse_datetime_stamp
+    from attest.codec.dates import parse_datetime_stamp
 
     return parse_datetime_stamp(value) if value else datetime.now(UTC)
 
@@ -97,14 +97,14 @@ def issue(
     The pact's obligations are judged against the results here: outcomes and the verdict
     are computed, never typed in. Passphrases come from ATTEST_PASSPHRASE or a prompt.
     """
-    from attest.duration import parse_duration
+    from attest.codec.duration import parse_duration
     from attest.errors import UsageError
-    from attest.evaluation import parse_results
+    from attest.evaluation.pact import parse_pact
+    from attest.evaluation.results import parse_results
     from attest.issue import EvidenceFile
     from attest.issue import issue as issue_bundle
-    from attest.log import Log, read_config
-    from attest.note import Ed25519Signer
-    from attest.pact import parse_pact
+    from attest.store.log import Log, read_config
+    from attest.tlog.note import Ed25519Signer
 
     pact = parse_pact(pact_file.read_bytes())
     measured = parse_results(results.read_bytes())
@@ -126,7 +126,7 @@ def issue(
     signer = Ed25519Signer(config.origin, log_signer.private_key)
     status = None
     if status_dir is not None:
-        from attest.status_store import open_store
+        from attest.store.status import open_store
 
         with open_store(status_dir, write=True) as store:
             allocation = store.allocate()
@@ -160,8 +160,8 @@ def issue(
 def inspect(bundle_file: Path, as_json: bool) -> None:
     """Show what a bundle claims. Nothing is verified here: use 'attest verify'."""
     from attest._fs import read_regular
-    from attest.bundle import MAX_BUNDLE_SIZE, parse_bundle
-    from attest.inspect import describe
+    from attest.evaluation.bundle import MAX_BUNDLE_SIZE, parse_bundle
+    from attest.evaluation.inspection import describe
 
     view = describe(
         parse_bundle(read_regular(bundle_file, MAX_BUNDLE_SIZE, code="bundle", follow=True))

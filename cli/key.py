@@ -15,8 +15,8 @@ from ._errors import handle_errors
 from ._passphrase import read_passphrase
 
 if TYPE_CHECKING:
-    from attest.keyfile import KeyFile
-    from attest.keys import PublicKey
+    from attest.keys.ed25519 import PublicKey
+    from attest.keys.keyfile import KeyFile
 
 __all__ = ["key"]
 
@@ -31,8 +31,8 @@ _FIELDS = (
 
 def _describe(name: str, public_key: PublicKey) -> dict[str, str]:
     """Everything public about a key, for printing."""
-    from attest.did_key import encode_did_key, verification_method_id
-    from attest.note import format_verifier_key
+    from attest.keys.did_key import encode_did_key, verification_method_id
+    from attest.tlog.note import format_verifier_key
 
     return {
         "name": name,
@@ -101,7 +101,12 @@ def generate(
     mode 0600. Prints the public did:key, note verifier key and fingerprint; never the secret.
     """
     from attest.errors import KeyFileError
-    from attest.keyfile import KdfParams, check_key_name, default_key_file_name, generate_key_file
+    from attest.keys.keyfile import (
+        KdfParams,
+        check_key_name,
+        default_key_file_name,
+        generate_key_file,
+    )
 
     presets = {
         "interactive": KdfParams.interactive,
@@ -141,7 +146,7 @@ def show(file: Path, name: str | None, as_json: bool) -> None:
     Never prints the secret. Only an encrypted PEM file needs its passphrase
     (ATTEST_PASSPHRASE, or the terminal) to be shown.
     """
-    from attest.keyfile import read_key_file
+    from attest.keys.keyfile import read_key_file
 
     key_file = read_key_file(file, name=name)
     info: dict[str, str | bool] = {
@@ -189,12 +194,12 @@ def export(
 
     The passphrase, when one is needed, comes from ATTEST_PASSPHRASE or the terminal.
     """
-    from attest.did_key import encode_did_key
     from attest.errors import UsageError
-    from attest.jwk import encode_private_jwk, encode_public_jwk
-    from attest.keyfile import read_key_file, write_key_file
-    from attest.note import format_verifier_key
-    from attest.pem import encode_private_key_pem, encode_public_key_pem
+    from attest.keys.did_key import encode_did_key
+    from attest.keys.jwk import encode_private_jwk, encode_public_jwk
+    from attest.keys.keyfile import read_key_file, write_key_file
+    from attest.keys.pem import encode_private_key_pem, encode_public_key_pem
+    from attest.tlog.note import format_verifier_key
 
     if private and fmt not in ("pem", "jwk"):
         raise UsageError(

@@ -16,8 +16,8 @@ from ._errors import handle_errors
 from ._keys import load_signing_key
 
 if TYPE_CHECKING:
-    from attest.log import Log
-    from attest.log_entry import LogEntry
+    from attest.store.log import Log
+    from attest.tlog.entry import LogEntry
 
 __all__ = ["log"]
 
@@ -33,8 +33,8 @@ def _b64(data: bytes) -> str:
 def _open(directory: Path, key: Path | None, *, write: bool, sign: bool) -> Log:
     """Open the log, loading its signing key (``--key`` or the one log.json names)."""
     from attest.errors import UsageError
-    from attest.log import Log, read_config
-    from attest.note import Ed25519Signer
+    from attest.store.log import Log, read_config
+    from attest.tlog.note import Ed25519Signer
 
     signer = None
     if sign:
@@ -75,8 +75,8 @@ def init(directory: Path, origin: str, key_path: Path) -> None:
     """
     import os
 
-    from attest.log import Log
-    from attest.note import Ed25519Signer
+    from attest.store.log import Log
+    from attest.tlog.note import Ed25519Signer
 
     named = load_signing_key(key_path)
     directory.mkdir(parents=True, exist_ok=True)
@@ -137,9 +137,9 @@ def append(
     --server URL the digests are submitted to a shared log, signed with --key, and each
     index is printed once the server's checkpoint covers it, its tlog-proof checked.
     """
-    from attest.digest import hash_file
+    from attest.codec.digest import hash_file
     from attest.errors import UsageError
-    from attest.log_entry import LogEntry
+    from attest.tlog.entry import LogEntry
 
     if server is None:
         directory, files = paths[0], paths[1:]
@@ -192,7 +192,7 @@ def _append_remote(
     """Submit the entries' digests to the server, signed with the submitter key."""
     from attest.client import ServiceClient
     from attest.errors import UsageError
-    from attest.submission import MAX_ENTRIES, SubmittedEntry
+    from attest.tlog.submission import MAX_ENTRIES, SubmittedEntry
 
     if key is None:
         raise UsageError("cli.usage", "--server needs your submitter key with --key")
@@ -236,7 +236,7 @@ def checkpoint(directory: Path, key: Path | None) -> None:
 @handle_errors
 def prove(directory: Path, index: int | None, digest: str | None, output: Path | None) -> None:
     """Print a C2SP tlog-proof (c2sp.org/tlog-proof@v1) of one entry."""
-    from attest.digest import Digest
+    from attest.codec.digest import Digest
     from attest.errors import UsageError
 
     if (index is None) == (digest is None):

@@ -19,7 +19,7 @@ def pact() -> None:
 
 
 def _pact_template() -> str:
-    from attest.pact import TEMPLATE
+    from attest.evaluation.pact import TEMPLATE
 
     return TEMPLATE
 
@@ -33,7 +33,7 @@ template_command(pact, default="pact.toml", what="pact", text=_pact_template)
 @handle_errors
 def show(file: Path, as_json: bool) -> None:
     """Parse a pact (TOML or JSON) and print its obligations and digest."""
-    from attest.pact import parse_pact
+    from attest.evaluation.pact import parse_pact
 
     p = parse_pact(file.read_bytes())
     if as_json:

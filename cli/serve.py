@@ -33,7 +33,7 @@ def _vcapi(
 ) -> VcApi:
     from attest.errors import UsageError
     from attest.service import VcApi, VcApiConfig
-    from attest.status_store import open_store
+    from attest.store.status import open_store
 
     if status_store is not None and issuer_key is None:
         raise UsageError("serve.status_needs_key", "--status-store needs --issuer-key")
@@ -160,10 +160,10 @@ def serve(
         raise UsageError(
             "serve.missing_extra", f"the server needs: pip install 'attest[server]' ({exc.name})"
         ) from None
-    from attest.log import Log, read_config
-    from attest.note import Ed25519Signer
-    from attest.policy import load_policy
-    from attest.submission import parse_submitters
+    from attest.store.log import Log, read_config
+    from attest.tlog.note import Ed25519Signer
+    from attest.tlog.submission import parse_submitters
+    from attest.verifier.policy import load_policy
 
     config = ServiceConfig(
         queue_size=queue_size,

@@ -13,7 +13,7 @@ from ._errors import handle_errors
 from ._keys import load_signing_key
 
 if TYPE_CHECKING:
-    from attest.status_store import StatusStore
+    from attest.store.status import StatusStore
 
 __all__ = ["status"]
 
@@ -28,10 +28,10 @@ def _emit(data: dict[str, Any], as_json: bool, text: str) -> None:
 
 def _target_index(store: StatusStore, index: int | None, bundle: Path | None, purpose: str) -> int:
     """The index given, or the one the bundle's credential holds for ``purpose`` in this store."""
-    from attest.bundle import parse_bundle
     from attest.errors import UsageError
-    from attest.inspect import credential_document
-    from attest.status_list import credential_entries
+    from attest.evaluation.bundle import parse_bundle
+    from attest.evaluation.inspection import credential_document
+    from attest.vc.status_list import credential_entries
 
     if (index is None) == (bundle is None):
         raise UsageError("cli.usage", "give exactly one of --index and --bundle")
@@ -55,7 +55,7 @@ def _target_index(store: StatusStore, index: int | None, bundle: Path | None, pu
 
 
 def _change(directory: Path, index: int | None, bundle: Path | None, action: str) -> None:
-    from attest.status_store import open_store
+    from attest.store.status import open_store
 
     purpose = "revocation" if action == "revoke" else "suspension"
     with open_store(directory, write=True) as store:
@@ -99,8 +99,8 @@ def status() -> None:
 @handle_errors
 def init(directory: Path, url_base: str, size: int) -> None:
     """Create an empty status store in DIRECTORY."""
-    from attest.status_list import PURPOSES
-    from attest.status_store import init as init_store
+    from attest.store.status import init as init_store
+    from attest.vc.status_list import PURPOSES
 
     with init_store(directory, url_base, size) as store:
         click.echo(f"created status store in {directory} ({store.size} entries per list)")
@@ -114,7 +114,7 @@ def init(directory: Path, url_base: str, size: int) -> None:
 @handle_errors
 def allocate(directory: Path, as_json: bool) -> None:
     """Reserve a random unused index and print its credentialStatus entries."""
-    from attest.status_store import open_store
+    from attest.store.status import open_store
 
     with open_store(directory, write=True) as store:
         allocation = store.allocate()
@@ -179,10 +179,10 @@ def publish(
 
     Serve each file at its list URL with media type application/vc.
     """
-    from attest.duration import parse_duration
-    from attest.status_list import PURPOSES
-    from attest.status_store import PUBLISHED_DIR, open_store
-    from attest.xsd_datetime import parse_datetime_stamp
+    from attest.codec.dates import parse_datetime_stamp
+    from attest.codec.duration import parse_duration
+    from attest.store.status import PUBLISHED_DIR, open_store
+    from attest.vc.status_list import PURPOSES
 
     validity = parse_duration(valid_for)
     when = parse_datetime_stamp(now) if now else datetime.now(UTC)
@@ -202,7 +202,7 @@ def publish(
 @handle_errors
 def show(directory: Path, index: int | None, as_json: bool) -> None:
     """Print the store's URLs, issuer and counts (and one index's state)."""
-    from attest.status_store import open_store
+    from attest.store.status import open_store
 
     with open_store(directory, write=False) as store:
         summary = store.summary()

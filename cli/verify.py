@@ -112,14 +112,14 @@ def verify(
     under its own policy instead, with the same output and exit status.
     """
     from attest._fs import read_regular
-    from attest.bundle import MAX_BUNDLE_SIZE
-    from attest.canonical import MAX_SIZE, parse_json
-    from attest.digest import hash_file
+    from attest.codec.canonical import MAX_SIZE, parse_json
+    from attest.codec.dates import parse_datetime_stamp
+    from attest.codec.digest import hash_file
     from attest.errors import MalformedError, UsageError
-    from attest.policy import load_policy
-    from attest.state import VerifierState, load_state, save_state
-    from attest.verify import verify as verify_bundles
-    from attest.xsd_datetime import parse_datetime_stamp
+    from attest.evaluation.bundle import MAX_BUNDLE_SIZE
+    from attest.verifier.pipeline import verify as verify_bundles
+    from attest.verifier.policy import load_policy
+    from attest.verifier.state import VerifierState, load_state, save_state
 
     if w3c:
         for name, value in (
@@ -203,8 +203,8 @@ def _verify_w3c(
 ) -> None:
     """Verify W3C credentials or presentations offline; print each result; exit 0/1/2."""
     from attest._fs import read_regular
-    from attest.canonical import MAX_SIZE, parse_json
-    from attest.vc_verifier import verify_credential, verify_presentation
+    from attest.codec.canonical import MAX_SIZE, parse_json
+    from attest.vc.verifier import verify_credential, verify_presentation
 
     lists: dict[str, Any] = {}
     for f in status_files:
@@ -271,9 +271,9 @@ def _consistency(path: Path) -> Any:
     import base64
 
     from attest._fs import read_regular
-    from attest.canonical import MAX_SIZE, parse_json
+    from attest.codec.canonical import MAX_SIZE, parse_json
     from attest.errors import MalformedError
-    from attest.verify import ConsistencyProof
+    from attest.verifier.pipeline import ConsistencyProof
 
     doc: Any = parse_json(read_regular(path, MAX_SIZE, code="consistency", follow=True))
     try:
@@ -345,7 +345,7 @@ def policy() -> None:
 
 
 def _policy_template() -> str:
-    from attest.policy import TEMPLATE
+    from attest.verifier.policy import TEMPLATE
 
     return TEMPLATE
 
@@ -364,7 +364,7 @@ template_command(
 @handle_errors
 def check(file: Path) -> None:
     """Parse a policy and summarize what it trusts."""
-    from attest.policy import load_policy
+    from attest.verifier.policy import load_policy
 
     p = load_policy(file)
     for i in p.issuers:

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from attest import checkpoint, note
 from attest.errors import AttestError, LimitExceededError, MalformedError, VerificationError
+from attest.tlog import checkpoint, note
 
 from . import vectors
 

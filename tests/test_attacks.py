@@ -21,21 +21,24 @@ from unittest import mock
 
 import pytest
 
-from attest import cose, data_integrity, did_key, merkle, multibase
-from attest import note as _note
-from attest.bundle import Bundle, LoggedEntry, parse_bundle
-from attest.cbor import CBORTag, decode_cbor, encode_deterministic
-from attest.checkpoint import Checkpoint, parse_checkpoint, sign_checkpoint
-from attest.digest import hash_bytes, hash_file
+from attest.codec import multibase
+from attest.codec.cbor import CBORTag, decode_cbor, encode_deterministic
+from attest.codec.digest import hash_bytes, hash_file
 from attest.errors import AttestError, LimitExceededError, MalformedError, UsageError
-from attest.keys import PublicKey
-from attest.log import Log, read_tile_at
-from attest.log_entry import LogEntry
-from attest.note import Ed25519Signer, SignedNote
-from attest.policy import parse_policy
-from attest.tiles import parse_tile_path
-from attest.tlog_proof import TlogProof
-from attest.verify import Decision, verify
+from attest.evaluation.bundle import Bundle, LoggedEntry, parse_bundle
+from attest.keys import did_key
+from attest.keys.ed25519 import PublicKey
+from attest.store.log import Log, read_tile_at
+from attest.tlog import merkle
+from attest.tlog import note as _note
+from attest.tlog.checkpoint import Checkpoint, parse_checkpoint, sign_checkpoint
+from attest.tlog.entry import LogEntry
+from attest.tlog.note import Ed25519Signer, SignedNote
+from attest.tlog.proof import TlogProof
+from attest.tlog.tiles import parse_tile_path
+from attest.vc import cose, data_integrity
+from attest.verifier.pipeline import Decision, verify
+from attest.verifier.policy import parse_policy
 
 from .helpers.verify_world import (
     ISSUED,
@@ -523,7 +526,7 @@ def test_status_list_gzip_bomb_without_a_valid_proof_is_never_inflated(world: Wo
         **doc["credentialSubject"],
         "encodedList": _gzip_bomb_list(64 << 20),
     }
-    with mock.patch("attest.status_list._inflate", side_effect=AssertionError("inflated")):
+    with mock.patch("attest.vc.status_list._inflate", side_effect=AssertionError("inflated")):
         d = run(world.json, status_lists=[doc, lists[1]])
     rejected_at(d, "credential.status", "signature.invalid")
 
@@ -785,7 +788,7 @@ def test_evidence_names_with_traversal_read_nothing_outside(world: World, tmp_pa
     folder = tmp_path / "evidence"
     folder.mkdir()
     supplied = {p.name: hash_file(p, follow=False)[0] for p in folder.iterdir()}
-    with mock.patch("attest.digest.hash_file", side_effect=AssertionError("read a file")):
+    with mock.patch("attest.codec.digest.hash_file", side_effect=AssertionError("read a file")):
         d = run(b, evidence=supplied)
     check = next(c for c in d.bundles[0].checks if c.step == "evidence.bytes")
     assert check.result == "not-applicable"

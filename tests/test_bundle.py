@@ -16,15 +16,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from attest.bundle import (
+from attest.codec.cbor import encode_deterministic
+from attest.errors import AttestError, LimitExceededError, MalformedError
+from attest.evaluation.bundle import (
     CBOR_MEDIA_TYPE,
     JSON_MEDIA_TYPE,
     MAX_BUNDLE_SIZE,
     Bundle,
     parse_bundle,
 )
-from attest.cbor import encode_deterministic
-from attest.errors import AttestError, LimitExceededError, MalformedError
 from tests.helpers.issuing import issue_fixed
 
 # --- valid bundles -----------------------------------------------------------------------------

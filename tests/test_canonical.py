@@ -15,7 +15,7 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from attest.canonical import (
+from attest.codec.canonical import (
     MAX_DEPTH,
     MAX_SAFE_INTEGER,
     MAX_SIZE,

@@ -1,4 +1,4 @@
-"""attest.cbor: deterministic encoding (RFC 8949 §4.2.1), the strict bounded decoder, vectors."""
+"""attest.codec.cbor: deterministic encoding (RFC 8949 §4.2.1), the strict decoder, vectors."""
 
 from __future__ import annotations
 
@@ -12,12 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from attest.cbor import (
-    CBORTag,
-    decode_cbor,
-    encode_deterministic,
-    peek_tag,
-)
+from attest.codec.cbor import CBORTag, decode_cbor, encode_deterministic, peek_tag
 from attest.errors import AttestError, LimitExceededError, MalformedError, UsageError
 
 from . import vectors

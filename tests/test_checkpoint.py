@@ -1,4 +1,4 @@
-"""attest.checkpoint: generated Go vectors, real logs' checkpoints, C2SP examples, own vectors."""
+"""attest.tlog.checkpoint: generated Go vectors, real logs' checkpoints, C2SP, own."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from attest import checkpoint, cosignature, merkle, note
 from attest.errors import AttestError, LimitExceededError, MalformedError, VerificationError
-from attest.keys import PrivateKey
+from attest.keys.ed25519 import PrivateKey
+from attest.tlog import checkpoint, cosignature, merkle, note
 
 from . import vectors
 from .note_cases import check_open_case, expect_error, labels, note_bytes, raises_code, verifiers

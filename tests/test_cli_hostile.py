@@ -185,8 +185,9 @@ def test_terminal_escapes_in_a_strangers_bundle_never_reach_the_terminal(
     """A credential signed by an untrusted key still gets its steps run, and its subject,
     units and evidence index appear in reasons and in 'attest inspect': every control
     character is printed escaped, so no escape sequence can repaint the verdict."""
-    from attest import data_integrity, did_key
-    from attest.keys import PrivateKey
+    from attest.keys import did_key
+    from attest.keys.ed25519 import PrivateKey
+    from attest.vc import data_integrity
 
     keys = vectors.load_json("verify/cases.json")["keys"]
     other = PrivateKey(bytes.fromhex(keys["other"]["seed_hex"]))
@@ -207,14 +208,16 @@ def test_terminal_escapes_in_a_strangers_bundle_never_reach_the_terminal(
 
 
 def test_a_bug_exits_3_without_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
-    with mock.patch("attest.verify.verify", side_effect=RuntimeError("boom\nsecond line")):
+    with mock.patch(
+        "attest.verifier.pipeline.verify", side_effect=RuntimeError("boom\nsecond line")
+    ):
         status, _, err = attest(capsys, "verify", VERIFY / "bundles" / "base.json", *WORLD)
     assert status == 3
     assert err == "error: internal: RuntimeError: boom second line (run with --debug for details)\n"
 
 
 def test_debug_prints_the_traceback_of_a_bug(capsys: pytest.CaptureFixture[str]) -> None:
-    with mock.patch("attest.verify.verify", side_effect=RuntimeError("boom")):
+    with mock.patch("attest.verifier.pipeline.verify", side_effect=RuntimeError("boom")):
         status, _, err = attest(
             capsys, "--debug", "verify", VERIFY / "bundles" / "base.json", *WORLD
         )
@@ -244,7 +247,7 @@ def test_an_unreadable_file_is_an_input_error_not_a_bug(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     error = OSError(5, "Input/output error", "bundle.json")
-    with mock.patch("attest.verify.verify", side_effect=error):
+    with mock.patch("attest.verifier.pipeline.verify", side_effect=error):
         status, _, err = attest(capsys, "verify", VERIFY / "bundles" / "base.json", *WORLD)
     assert status == 2
     assert one_error_line(err) == "error: cli.io: Input/output error: bundle.json"

@@ -15,15 +15,16 @@ from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from attest import merkle, tlog_proof
-from attest.bundle import Bundle, parse_bundle
-from attest.checkpoint import parse_verifier_key
 from attest.errors import AttestError
-from attest.inspect import describe
-from attest.keyfile import read_key_file
-from attest.log import Log
-from attest.note import Ed25519Signer
-from attest.pact import TEMPLATE
+from attest.evaluation.bundle import Bundle, parse_bundle
+from attest.evaluation.inspection import describe
+from attest.evaluation.pact import TEMPLATE
+from attest.keys.keyfile import read_key_file
+from attest.store.log import Log
+from attest.tlog import merkle
+from attest.tlog import proof as tlog_proof
+from attest.tlog.checkpoint import parse_verifier_key
+from attest.tlog.note import Ed25519Signer
 from attest_cli.issue import _render
 from attest_cli.main import cli
 from tests.helpers.issuing import (

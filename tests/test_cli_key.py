@@ -16,9 +16,9 @@ from click.testing import CliRunner, Result
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from attest import keyfile
-from attest.keyfile import KdfParams, NamedKey
-from attest.keys import PrivateKey
+from attest.keys import keyfile
+from attest.keys.ed25519 import PrivateKey
+from attest.keys.keyfile import KdfParams, NamedKey
 from attest_cli.main import cli
 from tests import vectors
 
@@ -303,7 +303,7 @@ def test_export_errors(tmp_path: Path) -> None:
 
 
 def _b58(data: bytes) -> str:
-    """Base58btc, written out here so the CLI test does not lean on attest.multibase."""
+    """Base58btc, written out here so the CLI test does not lean on attest.codec.multibase."""
     alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
     n, out = int.from_bytes(data, "big"), ""
     while n:

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from attest import merkle, tlog_proof
-from attest.log import Log
-from attest.note import parse_verifier_key
+from attest.store.log import Log
+from attest.tlog import merkle
+from attest.tlog import proof as tlog_proof
+from attest.tlog.note import parse_verifier_key
 from attest_cli.main import cli
 
 ENV = {"ATTEST_PASSPHRASE": "correct horse"}

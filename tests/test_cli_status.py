@@ -11,18 +11,18 @@ from typing import Any, Literal
 import pytest
 from click.testing import CliRunner, Result
 
-from attest import did_key
-from attest import status_list as sl
-from attest import status_store as ss
-from attest.bundle import Bundle
 from attest.demo import RESULTS
-from attest.evaluation import parse_results
+from attest.evaluation.bundle import Bundle
+from attest.evaluation.pact import TEMPLATE, parse_pact
+from attest.evaluation.results import parse_results
 from attest.issue import issue
-from attest.keyfile import read_key_file
-from attest.keys import PrivateKey
-from attest.log import Log
-from attest.note import Ed25519Signer
-from attest.pact import TEMPLATE, parse_pact
+from attest.keys import did_key
+from attest.keys.ed25519 import PrivateKey
+from attest.keys.keyfile import read_key_file
+from attest.store import status as ss
+from attest.store.log import Log
+from attest.tlog.note import Ed25519Signer
+from attest.vc import status_list as sl
 from attest_cli.main import cli
 
 ENV = {"ATTEST_PASSPHRASE": "correct horse"}

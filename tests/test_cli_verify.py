@@ -13,10 +13,10 @@ import jsonschema
 import pytest
 from click.testing import CliRunner, Result
 
-from attest.note import Ed25519Signer
-from attest.policy import TEMPLATE, load_policy
-from attest.state import Remembered, VerifierState, load_state, save_state
-from attest.xsd_datetime import format_datetime_stamp, parse_datetime_stamp
+from attest.codec.dates import format_datetime_stamp, parse_datetime_stamp
+from attest.tlog.note import Ed25519Signer
+from attest.verifier.policy import TEMPLATE, load_policy
+from attest.verifier.state import Remembered, VerifierState, load_state, save_state
 from attest_cli.main import cli
 
 from .helpers.verify_world import (

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from attest import contexts
-from attest.canonical import parse_json
+from attest.codec.canonical import parse_json
 from attest.errors import MalformedError
+from attest.vc import contexts
 from tests import vectors
 
 ATTEST_IRI = "https://w3id.org/attest#"

@@ -1,4 +1,4 @@
-"""attest.cose: COSE_Sign1 with Ed25519 against cose-wg examples, own vectors, attacks."""
+"""attest.vc.cose: COSE_Sign1 with Ed25519 against cose-wg examples, own vectors, attacks."""
 
 from __future__ import annotations
 
@@ -13,8 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from attest import cose
-from attest.cbor import CBORTag, decode_cbor, encode_deterministic
+from attest.codec.cbor import CBORTag, decode_cbor, encode_deterministic
 from attest.errors import (
     AttestError,
     LimitExceededError,
@@ -22,7 +21,8 @@ from attest.errors import (
     UsageError,
     VerificationError,
 )
-from attest.keys import PrivateKey, PublicKey
+from attest.keys.ed25519 import PrivateKey, PublicKey
+from attest.vc import cose
 
 from . import vectors
 

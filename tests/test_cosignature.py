@@ -1,4 +1,4 @@
-"""attest.cosignature: cosignature/v1 messages, signature blobs, key types, own vectors."""
+"""attest.tlog.cosignature: cosignature/v1 messages, signature blobs, key types, own vectors."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from attest import checkpoint, cosignature, note
 from attest.errors import MalformedError, VerificationError
-from attest.keys import PrivateKey
+from attest.keys.ed25519 import PrivateKey
+from attest.tlog import checkpoint, cosignature, note
 
 from . import vectors
 from .note_cases import check_open_case, expect_error, labels, raises_code

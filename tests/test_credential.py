@@ -2,7 +2,8 @@
 text, the shipped JSON-LD contexts, RFC 9052/9597 for the COSE form, and for determinism.
 
 Each VC 2.0 check below quotes the normative sentence it tests and is written from it, not
-from attest.credential; signatures are also checked with the `cryptography` package directly.
+from attest.evaluation.credential; signatures are also checked with
+the `cryptography` package directly.
 """
 
 from __future__ import annotations
@@ -22,14 +23,14 @@ import pytest
 import rfc8785
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from attest import cose, data_integrity
-from attest.bundle import Bundle
-from attest.cbor import decode_cbor
-from attest.contexts import ATTEST_V1, CREDENTIALS_V2, load_context, shipped_contexts
-from attest.credential import sign_cose, sign_json, unsigned_credential
+from attest.codec.cbor import decode_cbor
 from attest.errors import UsageError, VerificationError
-from attest.evaluation import evaluate, parse_results
-from attest.pact import parse_pact
+from attest.evaluation.bundle import Bundle
+from attest.evaluation.credential import sign_cose, sign_json, unsigned_credential
+from attest.evaluation.pact import parse_pact
+from attest.evaluation.results import evaluate, parse_results
+from attest.vc import cose, data_integrity
+from attest.vc.contexts import ATTEST_V1, CREDENTIALS_V2, load_context, shipped_contexts
 from tests.helpers.issuing import (
     EVIDENCE,
     ISSUER,

@@ -20,11 +20,13 @@ import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from attest import checkpoint, cose, data_integrity, did_key, merkle, note
-from attest.bundle import Bundle, parse_bundle
 from attest.errors import AttestError, MalformedError
-from attest.log_entry import LogEntry
-from attest.pact import parse_pact
+from attest.evaluation.bundle import Bundle, parse_bundle
+from attest.evaluation.pact import parse_pact
+from attest.keys import did_key
+from attest.tlog import checkpoint, merkle, note
+from attest.tlog.entry import LogEntry
+from attest.vc import cose, data_integrity
 from tests import vectors
 from tests.helpers.issuing import b58decode, did_key_of, pact_digest
 

@@ -16,12 +16,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from attest import data_integrity as di
-from attest import did_key, multibase
-from attest.canonical import MAX_SAFE_INTEGER, parse_json
+from attest.codec import multibase
+from attest.codec.canonical import MAX_SAFE_INTEGER, parse_json
+from attest.codec.dates import format_datetime_stamp, parse_datetime_stamp
 from attest.errors import AttestError, MalformedError, UsageError, VerificationError
-from attest.keys import PrivateKey
-from attest.xsd_datetime import format_datetime_stamp, parse_datetime_stamp
+from attest.keys import did_key
+from attest.keys.ed25519 import PrivateKey
+from attest.vc import data_integrity as di
 from tests import vectors
 
 W3C = "vc-di-eddsa"

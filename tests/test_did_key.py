@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from attest import did_key, multibase
+from attest.codec import multibase
 from attest.errors import MalformedError
-from attest.keys import PrivateKey, PublicKey
+from attest.keys import did_key
+from attest.keys.ed25519 import PrivateKey, PublicKey
 from tests import vectors
 
 W3C_ED25519 = vectors.load_json("did-key/did-method-key/ed25519-x25519.json")

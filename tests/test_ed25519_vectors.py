@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from attest.errors import MalformedError, VerificationError
-from attest.keys import PrivateKey, PublicKey
+from attest.keys.ed25519 import PrivateKey, PublicKey
 from tests import vectors
 
 L = 2**252 + 27742317777372353535851937790883648493  # order of the prime subgroup (RFC 8032 §5.1)

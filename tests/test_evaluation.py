@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from attest.errors import LimitExceededError, MalformedError
-from attest.evaluation import Measurement, Results, evaluate, parse_results
-from attest.pact import Obligation, Pact, parse_pact
+from attest.evaluation.pact import Obligation, Pact, parse_pact
+from attest.evaluation.results import Measurement, Results, evaluate, parse_results
 from tests.helpers.issuing import PACT_TOML, RESULTS_TOML
 
 SUBJECT = "did:example:agent-7"
@@ -352,7 +352,7 @@ def test_subject_uris(subject: str) -> None:
 
 # --- property: a "pass" is always earned -------------------------------------------------------
 
-#: The comparisons of specs/pact.md §4, written out here independently of attest.pact.
+#: The comparisons of specs/pact.md §4, written out here independently of attest.evaluation.pact.
 HOLDS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge,
     ">": operator.gt,

@@ -26,34 +26,27 @@ from typing import Any
 import hypothesis.strategies as st
 from hypothesis import HealthCheck, assume, given, settings
 
-from attest import (
-    canonical,
-    cbor,
-    checkpoint,
-    cose,
-    cosignature,
-    data_integrity,
-    did_key,
-    multibase,
-    note,
-    tlog_proof,
-)
-from attest.bundle import parse_bundle
-from attest.canonical import canonicalize
-from attest.cbor import CBORTag, decode_cbor, encode_deterministic
-from attest.credential import credential_digest
+from attest.codec import canonical, cbor, multibase
+from attest.codec.canonical import canonicalize
+from attest.codec.cbor import CBORTag, decode_cbor, encode_deterministic
+from attest.codec.dates import parse_datetime_stamp
 from attest.errors import AttestError
-from attest.evaluation import parse_results
-from attest.inspect import describe
-from attest.keyfile import parse_key_file
-from attest.keys import PrivateKey
-from attest.log_entry import LogEntry
-from attest.pact import parse_pact
-from attest.policy import parse_policy
-from attest.state import VerifierState
-from attest.status_list import StatusEntry, check_status, decode_list
-from attest.verify import verify
-from attest.xsd_datetime import parse_datetime_stamp
+from attest.evaluation.bundle import parse_bundle
+from attest.evaluation.credential import credential_digest
+from attest.evaluation.inspection import describe
+from attest.evaluation.pact import parse_pact
+from attest.evaluation.results import parse_results
+from attest.keys import did_key
+from attest.keys.ed25519 import PrivateKey
+from attest.keys.keyfile import parse_key_file
+from attest.tlog import checkpoint, cosignature, note
+from attest.tlog import proof as tlog_proof
+from attest.tlog.entry import LogEntry
+from attest.vc import cose, data_integrity
+from attest.vc.status_list import StatusEntry, check_status, decode_list
+from attest.verifier.pipeline import verify
+from attest.verifier.policy import parse_policy
+from attest.verifier.state import VerifierState
 
 from . import vectors
 
@@ -355,7 +348,7 @@ def cose_messages(draw: st.DrawFn) -> bytes:
 @FUZZ
 @given(cose_messages() | byte_edits(COSE))
 def test_cose(data: bytes) -> None:
-    from attest.verify import _verify_cose
+    from attest.verifier.pipeline import _verify_cose
 
     key = POLICY.issuers[0].public_key
     only_attest_errors(lambda: cose.verify(data, key, allow_untagged=True))

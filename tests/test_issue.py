@@ -12,17 +12,18 @@ import cbor2
 import pytest
 import rfc8785
 
-from attest import merkle, tlog_proof
-from attest.bundle import Bundle, parse_bundle
-from attest.checkpoint import parse_verifier_key
-from attest.digest import hash_bytes
+from attest.codec.digest import hash_bytes
 from attest.errors import MalformedError
-from attest.evaluation import parse_results
+from attest.evaluation.bundle import Bundle, parse_bundle
+from attest.evaluation.pact import parse_pact
+from attest.evaluation.results import parse_results
 from attest.issue import EvidenceFile, issue
-from attest.log import Log
-from attest.log_entry import LogEntry
-from attest.note import Ed25519Signer
-from attest.pact import parse_pact
+from attest.store.log import Log
+from attest.tlog import merkle
+from attest.tlog import proof as tlog_proof
+from attest.tlog.checkpoint import parse_verifier_key
+from attest.tlog.entry import LogEntry
+from attest.tlog.note import Ed25519Signer
 from tests.helpers.issuing import (
     EVIDENCE,
     ISSUER,

@@ -10,10 +10,10 @@ import pytest
 
 from attest import issue as issue_module
 from attest.errors import AttestError, MalformedError
-from attest.evaluation import parse_results
+from attest.evaluation.pact import parse_pact
+from attest.evaluation.results import parse_results
 from attest.issue import EvidenceFile, issue
-from attest.log_entry import LogEntry
-from attest.pact import parse_pact
+from attest.tlog.entry import LogEntry
 
 from .helpers.issuing import ISSUER, NOW, PACT_TOML, RESULTS_TOML, SUBJECT, new_log
 

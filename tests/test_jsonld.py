@@ -1,4 +1,4 @@
-"""attest.jsonld: safe-mode expansion, RDFC-1.0 canonical N-Quads, the offline loader, bounds."""
+"""attest.vc.jsonld: safe-mode expansion, RDFC-1.0 canonical N-Quads, the offline loader, bounds."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from attest import contexts, jsonld
 from attest.errors import AttestError, LimitExceededError, MalformedError
+from attest.vc import contexts, jsonld
 from tests import vectors
 
 W3C = "vc-di-eddsa"

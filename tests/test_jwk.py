@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from attest import jwk
+from attest.codec.multibase import b64url_encode
 from attest.errors import MalformedError
-from attest.keys import PrivateKey, PublicKey
-from attest.multibase import b64url_encode
+from attest.keys import jwk
+from attest.keys.ed25519 import PrivateKey, PublicKey
 from tests import vectors
 
 WYCHEPROOF_GROUPS = vectors.load_json("ed25519/wycheproof/ed25519_test.json")["testGroups"]

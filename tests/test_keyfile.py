@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 from nacl import pwhash
 from nacl.secret import SecretBox
 
-from attest import keyfile, pem
 from attest.errors import AttestError, KeyFileError, UsageError
-from attest.keyfile import KdfParams, NamedKey
-from attest.keys import PrivateKey
+from attest.keys import keyfile, pem
+from attest.keys.ed25519 import PrivateKey
+from attest.keys.keyfile import KdfParams, NamedKey
 from tests import vectors
 
 VECTORS = vectors.load_json("keys/keyfile.json")

@@ -8,12 +8,13 @@ from pathlib import Path
 import cbor2
 import pytest
 
-from attest import checkpoint, merkle, note, tlog_proof
-from attest.digest import hash_bytes
+from attest.codec.digest import hash_bytes
 from attest.errors import MalformedError, UsageError, VerificationError
-from attest.keys import PrivateKey
-from attest.log import JOURNAL_FILE, Log
-from attest.log_entry import LogEntry
+from attest.keys.ed25519 import PrivateKey
+from attest.store.log import JOURNAL_FILE, Log
+from attest.tlog import checkpoint, merkle, note
+from attest.tlog import proof as tlog_proof
+from attest.tlog.entry import LogEntry
 
 SIGNER = note.Ed25519Signer("example.com/evals", PrivateKey(b"\x07" * 32))
 
@@ -228,7 +229,7 @@ def test_log_entry_rules() -> None:
 
 
 def test_inner_levels_are_stored_used_and_audited(tmp_path: Path) -> None:
-    from attest.tiles import INNER_SIZE, inner_path
+    from attest.tlog.tiles import INNER_SIZE, inner_path
 
     with make_log(tmp_path, 70000, batch=10000) as log:
         tree = merkle.MemoryTree.from_entries(entry(i).encode() for i in range(70000))

@@ -12,8 +12,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from attest.checkpoint import open_checkpoint
-from attest.log import CHECKPOINT_FILE, Log
+from attest.store.log import CHECKPOINT_FILE, Log
+from attest.tlog.checkpoint import open_checkpoint
 
 from .helpers.crash_writer import SIGNER, entry
 

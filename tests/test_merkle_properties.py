@@ -1,4 +1,4 @@
-"""Property tests: attest.merkle against a literal transcription of the RFC 9162 definitions."""
+"""attest.tlog.merkle property tests against a literal transcription of the RFC 9162 definitions."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from attest import merkle
 from attest.errors import AttestError, MalformedError, UsageError, VerificationError
+from attest.tlog import merkle
 
 
 # --- the RFC's recursive definitions, written out independently of the module ----------------

@@ -1,4 +1,4 @@
-"""attest.merkle against published vectors: transparency-dev probes, the RFC 6962 tree, Go x/mod."""
+"""attest.tlog.merkle against published vectors: transparency-dev, RFC 6962, Go x/mod."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from attest import merkle
 from attest.errors import AttestError, MalformedError
+from attest.tlog import merkle
 
 from . import vectors
 

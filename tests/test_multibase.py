@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from attest import multibase
+from attest.codec import multibase
 from attest.errors import LimitExceededError, MalformedError
 from tests import vectors
 

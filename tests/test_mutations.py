@@ -19,7 +19,7 @@ import json
 
 import pytest
 
-from attest.cbor import CBORTag, decode_cbor, encode_deterministic
+from attest.codec.cbor import CBORTag, decode_cbor, encode_deterministic
 
 from .helpers.mutations import Model, Seed, first_failure, load_seeds
 

@@ -1,4 +1,4 @@
-"""attest.note: Go x/mod vectors, third-party notes, C2SP examples, own vectors, properties."""
+"""attest.tlog.note: Go x/mod vectors, third-party notes, C2SP examples, own vectors, properties."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from attest import checkpoint, cosignature, merkle, note
 from attest.errors import (
     AttestError,
     LimitExceededError,
@@ -18,7 +17,8 @@ from attest.errors import (
     UsageError,
     VerificationError,
 )
-from attest.keys import PrivateKey, PublicKey
+from attest.keys.ed25519 import PrivateKey, PublicKey
+from attest.tlog import checkpoint, cosignature, merkle, note
 
 from . import vectors
 from .note_cases import expect_error, expect_outcome, labels, note_bytes, raises_code, verifiers

@@ -14,7 +14,7 @@ import pytest
 import rfc8785
 
 from attest.errors import LimitExceededError, MalformedError
-from attest.pact import TEMPLATE, parse_pact
+from attest.evaluation.pact import TEMPLATE, parse_pact
 from tests.helpers.issuing import PACT_TOML, normalized_pact, pact_digest
 
 # --- the template --------------------------------------------------------------------------

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from attest import pem
 from attest.errors import KeyFileError, LimitExceededError, MalformedError
-from attest.keys import PrivateKey, PublicKey
+from attest.keys import pem
+from attest.keys.ed25519 import PrivateKey, PublicKey
 from tests import vectors
 
 OPENSSL = shutil.which("openssl")

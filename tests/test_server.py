@@ -28,23 +28,23 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from attest import note
 from attest.client import ServiceClient
-from attest.did_key import encode_did_key
-from attest.digest import hash_bytes
+from attest.codec.digest import hash_bytes
 from attest.errors import RemoteError
-from attest.evaluation import parse_results
+from attest.evaluation.pact import parse_pact
+from attest.evaluation.results import parse_results
 from attest.issue import EvidenceFile, IssueRequest, issue_many
-from attest.keyfile import NamedKey, encode_key_file
-from attest.keys import PrivateKey
-from attest.log import Log
-from attest.log_entry import LogEntry
-from attest.merkle import MemoryTree, inclusion_proof
-from attest.pact import parse_pact
-from attest.policy import load_policy
+from attest.keys.did_key import encode_did_key
+from attest.keys.ed25519 import PrivateKey
+from attest.keys.keyfile import NamedKey, encode_key_file
 from attest.service import ServiceConfig, create_app
 from attest.service.published import PublishedLog, inclusion_paths
-from attest.submission import (
+from attest.store.log import Log
+from attest.tlog import note
+from attest.tlog.entry import LogEntry
+from attest.tlog.merkle import MemoryTree, inclusion_proof
+from attest.tlog.proof import parse_tlog_proof, verify_tlog_proof
+from attest.tlog.submission import (
     KEY_HEADER,
     SIGNATURE_HEADER,
     Submission,
@@ -54,8 +54,8 @@ from attest.submission import (
     new_nonce,
     sign_submission,
 )
-from attest.tlog_proof import parse_tlog_proof, verify_tlog_proof
-from attest.verify import verify
+from attest.verifier.pipeline import verify
+from attest.verifier.policy import load_policy
 from attest_cli.main import cli
 
 from .helpers.fuzzing import fuzz_schema
@@ -442,8 +442,8 @@ def test_unauthenticated_and_malformed_submissions_are_refused(
         assert (r.status_code, _error(r)) == (415, "request.unsupported_media_type")
 
         def signed_doc(doc: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
-            from attest.canonical import canonicalize
-            from attest.submission import DOMAIN
+            from attest.codec.canonical import canonicalize
+            from attest.tlog.submission import DOMAIN
 
             raw = canonicalize(doc)
             sig = base64.b64encode(ACME.sign(DOMAIN + raw)).decode()

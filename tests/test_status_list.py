@@ -15,8 +15,6 @@ from typing import Any
 
 import pytest
 
-from attest import data_integrity, did_key
-from attest import status_list as sl
 from attest.errors import (
     AttestError,
     LimitExceededError,
@@ -24,8 +22,11 @@ from attest.errors import (
     UsageError,
     VerificationError,
 )
-from attest.keys import PrivateKey
-from attest.status_list import StatusEntry
+from attest.keys import did_key
+from attest.keys.ed25519 import PrivateKey
+from attest.vc import data_integrity
+from attest.vc import status_list as sl
+from attest.vc.status_list import StatusEntry
 from tests import vectors
 
 W3C = vectors.load_json("status-list/w3c-examples.json")

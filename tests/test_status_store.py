@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from attest import did_key
-from attest import status_list as sl
-from attest import status_store as ss
-from attest.canonical import parse_json
+from attest.codec.canonical import parse_json
 from attest.errors import AttestError, MalformedError, UsageError
-from attest.keys import PrivateKey
-from attest.status_list import StatusEntry
+from attest.keys import did_key
+from attest.keys.ed25519 import PrivateKey
+from attest.store import status as ss
+from attest.vc import status_list as sl
+from attest.vc.status_list import StatusEntry
 
 BASE = "https://issuer.example/status"
 KEY = PrivateKey(b"\x61" * 32)

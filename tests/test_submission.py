@@ -1,5 +1,5 @@
-"""Signed submissions and replay protection, without a server (attest.submission,
-attest.replay)."""
+"""Signed submissions and replay protection, without a server (attest.tlog.submission,
+attest.service.replay)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ import json
 
 import pytest
 
-from attest import note
-from attest.canonical import canonicalize
-from attest.did_key import encode_did_key
-from attest.digest import hash_bytes
+from attest.codec.canonical import canonicalize
+from attest.codec.digest import hash_bytes
 from attest.errors import LimitExceededError, MalformedError, VerificationError
-from attest.keys import PrivateKey
-from attest.replay import ReplayGuard
-from attest.submission import (
+from attest.keys.did_key import encode_did_key
+from attest.keys.ed25519 import PrivateKey
+from attest.service.replay import ReplayGuard
+from attest.tlog import note
+from attest.tlog.submission import (
     DOMAIN,
     KEY_HEADER,
     MAX_ENTRIES,

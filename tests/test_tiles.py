@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from attest import merkle, tiles
 from attest.errors import AttestError, MalformedError
+from attest.tlog import merkle, tiles
 
 from . import vectors
 

@@ -20,12 +20,12 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from attest import note
-from attest.digest import hash_bytes
-from attest.keys import PrivateKey
-from attest.log import Log
-from attest.log_entry import LogEntry
-from attest.tiles import TileBuilder
+from attest.codec.digest import hash_bytes
+from attest.keys.ed25519 import PrivateKey
+from attest.store.log import Log
+from attest.tlog import note
+from attest.tlog.entry import LogEntry
+from attest.tlog.tiles import TileBuilder
 
 from . import vectors
 

@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
-from attest import checkpoint, cosignature, merkle, note, tlog_proof
 from attest.errors import AttestError, MalformedError
-from attest.keys import PrivateKey
+from attest.keys.ed25519 import PrivateKey
+from attest.tlog import checkpoint, cosignature, merkle, note
+from attest.tlog import proof as tlog_proof
 
 from . import vectors
 

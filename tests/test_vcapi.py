@@ -21,14 +21,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from attest import data_integrity, jsonld, status_store
-from attest.did_key import encode_did_key
+from attest.codec.dates import format_datetime_stamp
 from attest.errors import AttestError, MalformedError, UsageError
-from attest.keys import PrivateKey
+from attest.keys.did_key import encode_did_key
+from attest.keys.ed25519 import PrivateKey
 from attest.service import VcApi, VcApiConfig, create_app
-from attest.vc_issuer import IssueRequest, issue_credential
-from attest.vc_verifier import verify_credential
-from attest.xsd_datetime import format_datetime_stamp
+from attest.store import status as status_store
+from attest.vc import data_integrity, jsonld
+from attest.vc.issuer import IssueRequest, issue_credential
+from attest.vc.verifier import verify_credential
 
 from .helpers.serving import running
 

@@ -18,13 +18,14 @@ from typing import Any
 import httpx
 import pytest
 
-from attest import data_integrity, status_store
-from attest.did_key import encode_did_key
-from attest.keys import PrivateKey
-from attest.log import Log
-from attest.note import Ed25519Signer
+from attest.keys.did_key import encode_did_key
+from attest.keys.ed25519 import PrivateKey
 from attest.service import ServiceConfig, VcApi, create_app
 from attest.service.openapi import openapi_document
+from attest.store import status as status_store
+from attest.store.log import Log
+from attest.tlog.note import Ed25519Signer
+from attest.vc import data_integrity
 
 from .helpers.fuzzing import excluded_checks, fuzz_schema
 from .helpers.serving import running

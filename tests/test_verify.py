@@ -1,4 +1,4 @@
-"""attest.verify: one bundle through every step, and the decision across bundles.
+"""attest.verifier.pipeline: one bundle through every step, and the decision across bundles.
 
 The world (tests/helpers/verify_world.py) is built once from fixed seeds and a fixed clock:
 evaluator A's key, an evidence log with bundles issued by attest.issue.issue in both
@@ -22,15 +22,15 @@ from typing import Any
 import jsonschema
 import pytest
 
-from attest.bundle import Bundle
-from attest.cbor import encode_deterministic
-from attest.digest import hash_bytes
+from attest.codec.cbor import encode_deterministic
+from attest.codec.dates import parse_datetime_stamp
+from attest.codec.digest import hash_bytes
 from attest.errors import MalformedError
-from attest.log import Log
-from attest.note import Ed25519Signer
-from attest.state import Remembered, VerifierState, load_state, save_state
-from attest.verify import STEPS, ConsistencyProof, Decision, verify
-from attest.xsd_datetime import parse_datetime_stamp
+from attest.evaluation.bundle import Bundle
+from attest.store.log import Log
+from attest.tlog.note import Ed25519Signer
+from attest.verifier.pipeline import STEPS, ConsistencyProof, Decision, verify
+from attest.verifier.state import Remembered, VerifierState, load_state, save_state
 
 from .helpers.verify_world import (
     EVIDENCE,

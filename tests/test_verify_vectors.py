@@ -1,4 +1,4 @@
-"""test_vectors/verify: every case through attest.verify, and the generator reproduces them."""
+"""test_vectors/verify: every case through the verifier; the generator reproduces them."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from typing import Any
 import jsonschema
 import pytest
 
-from attest.canonical import parse_json
-from attest.digest import hash_bytes
-from attest.policy import parse_policy
-from attest.state import VerifierState
-from attest.verify import STEPS, ConsistencyProof, Decision, verify
-from attest.xsd_datetime import format_datetime_stamp, parse_datetime_stamp
+from attest.codec.canonical import parse_json
+from attest.codec.dates import format_datetime_stamp, parse_datetime_stamp
+from attest.codec.digest import hash_bytes
+from attest.verifier.pipeline import STEPS, ConsistencyProof, Decision, verify
+from attest.verifier.policy import parse_policy
+from attest.verifier.state import VerifierState
 
 from . import vectors
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from attest.codec.dates import format_datetime_stamp, parse_datetime, parse_datetime_stamp
 from attest.errors import MalformedError, UsageError
-from attest.xsd_datetime import format_datetime_stamp, parse_datetime, parse_datetime_stamp
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ protocol is in specs/service.md.
 
 from __future__ import annotations
 
-from .app import create_app
-from .config import ServiceConfig
-from .vcapi import VcApi, VcApiConfig
+from attest.service.app import create_app
+from attest.service.config import ServiceConfig
+from attest.service.vcapi import VcApi, VcApiConfig
 
 __all__ = ["ServiceConfig", "VcApi", "VcApiConfig", "create_app"]

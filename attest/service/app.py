@@ -25,19 +25,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..errors import AttestError, MalformedError, UsageError, VerificationError
-from ..log import Log
-from ..policy import Policy
-from ..replay import ReplayGuard
-from ..submission import KEY_HEADER, SIGNATURE_HEADER, Submitter, authenticate
-from ..tiles import parse_tile_path
-from .config import ServiceConfig
-from .http import error_response, json_response, read_body
-from .openapi import openapi_document, vcapi_document, with_vcapi
-from .published import PublishedLog
-from .vcapi import VcApi
-from .verifier import VerifyPool
-from .writer import Logged, Writer
+from attest.errors import AttestError, MalformedError, UsageError, VerificationError
+from attest.service.config import ServiceConfig
+from attest.service.http import error_response, json_response, read_body
+from attest.service.openapi import openapi_document, vcapi_document, with_vcapi
+from attest.service.published import PublishedLog
+from attest.service.replay import ReplayGuard
+from attest.service.vcapi import VcApi
+from attest.service.verifier import VerifyPool
+from attest.service.writer import Logged, Writer
+from attest.store.log import Log
+from attest.tlog.submission import KEY_HEADER, SIGNATURE_HEADER, Submitter, authenticate
+from attest.tlog.tiles import parse_tile_path
+from attest.verifier.policy import Policy
 
 __all__ = ["CHECKPOINT_CACHE", "FULL_TILE_CACHE", "PARTIAL_TILE_CACHE", "create_app"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import UsageError
-from ..submission import MAX_SKEW
+from attest.errors import UsageError
+from attest.tlog.submission import MAX_SKEW
 
 __all__ = ["ServiceConfig"]
 

@@ -14,7 +14,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..errors import AttestError, LimitExceededError, MalformedError, VerificationError
+from attest.errors import AttestError, LimitExceededError, MalformedError, VerificationError
 
 __all__ = ["STATUS", "error_response", "json_response", "read_body", "status_of"]
 

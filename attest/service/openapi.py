@@ -11,16 +11,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from .. import __version__
-from ..status_list import CREDENTIAL_TYPE, ENTRY_TYPE, LIST_TYPE, PURPOSES
-from ..submission import KEY_HEADER, KINDS, MAX_ENTRIES, SIGNATURE_HEADER
-from ..vc_issuer import CRYPTOSUITES
-from ..vc_model import VC_V1_CONTEXT, VC_V2_CONTEXT
-from ..vc_verifier import CREDENTIAL_CHECKS, PRESENTATION_CHECKS
-from .config import ServiceConfig
+from attest import __version__
+from attest.service.config import ServiceConfig
+from attest.tlog.submission import KEY_HEADER, KINDS, MAX_ENTRIES, SIGNATURE_HEADER
+from attest.vc.issuer import CRYPTOSUITES
+from attest.vc.model import VC_V1_CONTEXT, VC_V2_CONTEXT
+from attest.vc.status_list import CREDENTIAL_TYPE, ENTRY_TYPE, LIST_TYPE, PURPOSES
+from attest.vc.verifier import CREDENTIAL_CHECKS, PRESENTATION_CHECKS
 
 if TYPE_CHECKING:
-    from .vcapi import VcApi
+    from attest.service.vcapi import VcApi
 
 __all__ = ["openapi_document", "vcapi_document", "with_vcapi"]
 

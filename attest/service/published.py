@@ -1,7 +1,7 @@
 """The log as its latest published checkpoint has it: what the read paths serve.
 
 Everything a published checkpoint covers is complete on disk and never changes, so this
-view reads tiles with no lock while the writer works (:func:`attest.log.read_tile_at`). The
+view reads tiles with no lock while the writer works (:func:`attest.store.log.read_tile_at`). The
 writer hands over each new checkpoint with :meth:`PublishedLog.publish`; a server without
 the writer follows the ``checkpoint`` file instead (:meth:`PublishedLog.refresh`). Not
 thread-safe: one thread (the event loop) uses an instance.
@@ -15,14 +15,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import _fs
-from .. import checkpoint as _checkpoint
-from .. import note as _note
-from ..errors import AttestError, UsageError, VerificationError
-from ..log import CHECKPOINT_FILE, read_tile_at
-from ..merkle import EMPTY_ROOT, HashReader, range_hash
-from ..tiles import TileCache, TileHashReader, TileRef, inner_path
-from ..tlog_proof import HEADER, TlogProof
+from attest import _fs
+from attest.errors import AttestError, UsageError, VerificationError
+from attest.store.log import CHECKPOINT_FILE, read_tile_at
+from attest.tlog import checkpoint as _checkpoint
+from attest.tlog import note as _note
+from attest.tlog.merkle import EMPTY_ROOT, HashReader, range_hash
+from attest.tlog.proof import HEADER, TlogProof
+from attest.tlog.tiles import TileCache, TileHashReader, TileRef, inner_path
 
 __all__ = ["PublishedLog", "Snapshot", "tile_reader"]
 
@@ -51,7 +51,7 @@ def tile_reader(root: Path, size: int, cache: TileCache) -> TileHashReader:
 
 def inclusion_paths(indices: Sequence[int], size: int, reader: HashReader) -> list[list[bytes]]:
     """RFC 9162 §2.1.3.1 PATH(index, D[size]) for each index, as
-    :func:`attest.merkle.inclusion_proof` computes it, with every range hash computed once for
+    :func:`attest.tlog.merkle.inclusion_proof` computes it, with every range hash computed once for
     all of them: the proofs of a batch of neighbouring entries share most of their hashes."""
     memo: dict[tuple[int, int], bytes] = {}
     paths = []

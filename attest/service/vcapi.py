@@ -1,10 +1,10 @@
 """The W3C CCG VC-API endpoints: issue, verify credentials, verify presentations, status lists.
 
 ``POST /credentials/issue`` signs the caller's credential with the server's issuer key
-(:func:`attest.vc_issuer.issue_credential`), optionally with Bitstring Status List entries
+(:func:`attest.vc.issuer.issue_credential`), optionally with Bitstring Status List entries
 from the server's status store, whose lists the server publishes at their URLs.
 ``POST /credentials/verify`` and ``POST /presentations/verify`` answer with
-:class:`attest.vc_verifier.VerificationResult` bodies: 200 only when verified, 422 when a check
+:class:`attest.vc.verifier.VerificationResult` bodies: 200 only when verified, 422 when a check
 failed, 400 when the request or document is malformed. ``POST /credentials/status`` sets or
 clears a credential's status bit. Every error body names a code. Shapes: specs/vc-api.md.
 """
@@ -24,12 +24,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from .. import data_integrity, did_key, status_list, vc_issuer, vc_verifier
-from ..canonical import parse_json
-from ..errors import AttestError, MalformedError, UsageError, VerificationError
-from ..keys import PrivateKey
-from ..status_store import StatusStore
-from .http import json_response, read_body
+from attest.codec.canonical import parse_json
+from attest.errors import AttestError, MalformedError, UsageError, VerificationError
+from attest.keys import did_key
+from attest.keys.ed25519 import PrivateKey
+from attest.service.http import json_response, read_body
+from attest.store.status import StatusStore
+from attest.vc import data_integrity, status_list
+from attest.vc import issuer as vc_issuer
+from attest.vc import verifier as vc_verifier
 
 __all__ = ["VcApi", "VcApiConfig"]
 

@@ -21,16 +21,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .. import checkpoint as _checkpoint
-from .. import note as _note
-from ..bundle import Bundle, parse_bundle
-from ..errors import AttestError, LimitExceededError, UsageError
-from ..merkle import range_hash
-from ..policy import Policy, load_policy
-from ..state import Remembered, VerifierState
-from ..tiles import TileCache
-from ..verify import verify
-from .published import tile_reader
+from attest.errors import AttestError, LimitExceededError, UsageError
+from attest.evaluation.bundle import Bundle, parse_bundle
+from attest.service.published import tile_reader
+from attest.tlog import checkpoint as _checkpoint
+from attest.tlog import note as _note
+from attest.tlog.merkle import range_hash
+from attest.tlog.tiles import TileCache
+from attest.verifier.pipeline import verify
+from attest.verifier.policy import Policy, load_policy
+from attest.verifier.state import Remembered, VerifierState
 
 __all__ = ["BUNDLE_NAME", "Outcome", "VerifyPool"]
 

@@ -15,7 +15,7 @@ While a batch is written the next one gathers. A repeated item waiting in the qu
 the first one's future, so it is logged once.
 
 A write that fails stops the writer for good (fail-stop): the log is left as the crash
-recovery of :mod:`attest.log` expects, every waiting request gets ``server.unavailable``,
+recovery of :mod:`attest.store.log` expects, every waiting request gets ``server.unavailable``,
 and the process should be restarted.
 """
 
@@ -29,11 +29,11 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from ..digest import Digest
-from ..errors import AttestError, LimitExceededError, UsageError
-from ..log import Log
-from ..log_entry import LogEntry
-from .published import PublishedLog
+from attest.codec.digest import Digest
+from attest.errors import AttestError, LimitExceededError, UsageError
+from attest.service.published import PublishedLog
+from attest.store.log import Log
+from attest.tlog.entry import LogEntry
 
 __all__ = ["Logged", "Writer"]
 

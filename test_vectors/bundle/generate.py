@@ -28,28 +28,34 @@ from typing import Any
 
 import cbor2
 
-from attest import data_integrity
-from attest.bundle import CBOR_MEDIA_TYPE, JSON_MEDIA_TYPE, MAX_BUNDLE_SIZE, Bundle, LoggedEntry
-from attest.canonical import canonicalize
-from attest.cbor import encode_deterministic
-from attest.cose import CwtClaims
-from attest.cose import sign as cose_sign
-from attest.credential import (
+from attest.codec.canonical import canonicalize
+from attest.codec.cbor import encode_deterministic
+from attest.codec.digest import Digest, hash_bytes
+from attest.evaluation.bundle import (
+    CBOR_MEDIA_TYPE,
+    JSON_MEDIA_TYPE,
+    MAX_BUNDLE_SIZE,
+    Bundle,
+    LoggedEntry,
+)
+from attest.evaluation.credential import (
     COSE_MEDIA_TYPE,
     EvidenceRef,
     sign_cose,
     sign_json,
     unsigned_credential,
 )
-from attest.credential import JSON_MEDIA_TYPE as VC_MEDIA_TYPE
-from attest.did_key import verification_method_id
-from attest.digest import Digest, hash_bytes
-from attest.evaluation import evaluate, parse_results
-from attest.keys import PrivateKey
-from attest.log import Log
-from attest.log_entry import LogEntry
-from attest.note import Ed25519Signer
-from attest.pact import parse_pact
+from attest.evaluation.credential import JSON_MEDIA_TYPE as VC_MEDIA_TYPE
+from attest.evaluation.pact import parse_pact
+from attest.evaluation.results import evaluate, parse_results
+from attest.keys.did_key import verification_method_id
+from attest.keys.ed25519 import PrivateKey
+from attest.store.log import Log
+from attest.tlog.entry import LogEntry
+from attest.tlog.note import Ed25519Signer
+from attest.vc import data_integrity
+from attest.vc.cose import CwtClaims
+from attest.vc.cose import sign as cose_sign
 
 HERE = Path(__file__).resolve().parent
 
@@ -131,7 +137,7 @@ def _change_measurement(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def _flip_proof_value(doc: dict[str, Any]) -> dict[str, Any]:
-    from attest import multibase
+    from attest.codec import multibase
 
     doc = copy.deepcopy(doc)
     signature = bytearray(multibase.decode(doc["proof"]["proofValue"]))
@@ -229,7 +235,7 @@ def _flip_checkpoint_signature(note: bytes) -> bytes:
 
 
 def _resign_checkpoint(note: bytes, key: PrivateKey) -> bytes:
-    from attest import note as notes
+    from attest.tlog import note as notes
 
     text = note.decode().split("\n\n")[0] + "\n"
     return notes.sign(text, [Ed25519Signer(C.ORIGIN, key)])

@@ -27,15 +27,15 @@ from typing import Any
 
 import cbor2
 
-from attest import did_key
-from attest.bundle import Bundle
-from attest.canonical import canonicalize
-from attest.evaluation import evaluate, parse_results
+from attest.codec.canonical import canonicalize
+from attest.evaluation.bundle import Bundle
+from attest.evaluation.pact import parse_pact
+from attest.evaluation.results import evaluate, parse_results
 from attest.issue import EvidenceFile, issue
-from attest.keys import PrivateKey
-from attest.log import Log
-from attest.note import Ed25519Signer
-from attest.pact import parse_pact
+from attest.keys import did_key
+from attest.keys.ed25519 import PrivateKey
+from attest.store.log import Log
+from attest.tlog.note import Ed25519Signer
 
 HERE = Path(__file__).resolve().parent
 

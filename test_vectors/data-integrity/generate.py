@@ -16,9 +16,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from attest import data_integrity as di
-from attest import did_key, multibase
-from attest.keys import PrivateKey
+from attest.codec import multibase
+from attest.keys import did_key
+from attest.keys.ed25519 import PrivateKey
+from attest.vc import data_integrity as di
 
 HERE = Path(__file__).resolve().parent
 MALFORMED, LIMIT, VERIFY = "MalformedError", "LimitExceededError", "VerificationError"

@@ -15,9 +15,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from attest import did_key, multibase
-from attest.keyfile import KdfParams, NamedKey, encode_key_file
-from attest.keys import PrivateKey
+from attest.codec import multibase
+from attest.keys import did_key
+from attest.keys.ed25519 import PrivateKey
+from attest.keys.keyfile import KdfParams, NamedKey, encode_key_file
 
 HERE = Path(__file__).resolve().parent
 

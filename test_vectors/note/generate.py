@@ -14,9 +14,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from attest import checkpoint, cosignature, note
-from attest.keys import PrivateKey
-from attest.merkle import leaf_hash, tree_root
+from attest.keys.ed25519 import PrivateKey
+from attest.tlog import checkpoint, cosignature, note
+from attest.tlog.merkle import leaf_hash, tree_root
 
 HERE = Path(__file__).resolve().parent
 MALFORMED, LIMIT, VERIFY = "MalformedError", "LimitExceededError", "VerificationError"
@@ -422,7 +422,7 @@ def notes() -> dict[str, Any]:
         ),
     ]
     return {
-        "about": "Signed notes (c2sp.org/signed-note) and what attest.note.open must do with "
+        "about": "Signed notes (c2sp.org/signed-note) and what attest.tlog.note.open must do with "
         "them. 'note' is the UTF-8 text of the note; when 'note_b64' is given instead, the "
         "note is not valid UTF-8 and those are its exact bytes.",
         "keys": {k: KEYS[k] for k in ("alice", "bob")},
@@ -766,8 +766,8 @@ def checkpoints() -> dict[str, Any]:
         signed("not-a-note", "a bare checkpoint body", body10, "note.malformed", MALFORMED),
     ]
     return {
-        "about": "Checkpoint bodies (c2sp.org/tlog-checkpoint) for attest.checkpoint."
-        "parse_checkpoint, and signed checkpoints for attest.checkpoint.open_checkpoint(note, "
+        "about": "Checkpoint bodies (c2sp.org/tlog-checkpoint) for attest.tlog.checkpoint."
+        "parse_checkpoint, and signed checkpoints for attest.tlog.checkpoint.open_checkpoint(note, "
         "log, witnesses=..., origin=...). 'origin' absent means the log key's name. Leaves "
         "follow gen_leaves (leaf i is the ASCII decimal of i).",
         "keys": {k: KEYS[k] for k in ("log", "alice", "w1", "w2")},
@@ -963,7 +963,7 @@ def cosignatures() -> dict[str, Any]:
     return {
         "about": "cosignature/v1 (c2sp.org/tlog-cosignature): signed messages, signature blobs "
         "(key id ‖ uint64 BE timestamp ‖ Ed25519 signature; decode the part after the 4-byte key "
-        "id), and cosigned checkpoints for attest.checkpoint.open_checkpoint.",
+        "id), and cosigned checkpoints for attest.tlog.checkpoint.open_checkpoint.",
         "keys": {k: KEYS[k] for k in ("log", "w1")},
         "messages": messages,
         "bad_messages": bad_messages,

@@ -11,7 +11,7 @@ temporary folder and only what a verifier reads is written.
 
 The expected outcome of each case (decision, failing step and code, remembered checkpoint,
 expiry) is decided here, by hand, from specs/verification.md; nothing is copied from the
-verifier's output. tests/test_verify_vectors.py runs every case through attest.verify.
+verifier's output. tests/test_verify_vectors.py runs every case through attest.verifier.pipeline.
 """
 
 from __future__ import annotations
@@ -31,21 +31,23 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from attest import checkpoint, cose, data_integrity, did_key
-from attest.bundle import Bundle, LoggedEntry
-from attest.cbor import CBORTag, decode_cbor
-from attest.cosignature import CosignatureSigner
-from attest.digest import hash_bytes
-from attest.evaluation import parse_results
+from attest.codec.cbor import CBORTag, decode_cbor
+from attest.codec.dates import format_datetime_stamp, parse_datetime_stamp
+from attest.codec.digest import hash_bytes
+from attest.evaluation.bundle import Bundle, LoggedEntry
+from attest.evaluation.pact import parse_pact
+from attest.evaluation.results import parse_results
 from attest.issue import EvidenceFile, issue
-from attest.keys import PrivateKey
-from attest.log import Log
-from attest.log_entry import LogEntry
-from attest.note import Ed25519Signer
-from attest.pact import parse_pact
-from attest.status_list import StatusEntry, new_list, status_list_credential, with_bit
-from attest.tlog_proof import TlogProof
-from attest.xsd_datetime import format_datetime_stamp, parse_datetime_stamp
+from attest.keys import did_key
+from attest.keys.ed25519 import PrivateKey
+from attest.store.log import Log
+from attest.tlog import checkpoint
+from attest.tlog.cosignature import CosignatureSigner
+from attest.tlog.entry import LogEntry
+from attest.tlog.note import Ed25519Signer
+from attest.tlog.proof import TlogProof
+from attest.vc import cose, data_integrity
+from attest.vc.status_list import StatusEntry, new_list, status_list_credential, with_bit
 
 HERE = Path(__file__).resolve().parent
 

@@ -11,11 +11,11 @@ import random
 import sys
 from pathlib import Path
 
-from attest import note
-from attest.digest import hash_bytes
-from attest.keys import PrivateKey
-from attest.log import Log
-from attest.log_entry import LogEntry
+from attest.codec.digest import hash_bytes
+from attest.keys.ed25519 import PrivateKey
+from attest.store.log import Log
+from attest.tlog import note
+from attest.tlog.entry import LogEntry
 
 SIGNER = note.Ed25519Signer("example.com/crash", PrivateKey(b"\x05" * 32))
 

@@ -11,13 +11,13 @@ from typing import Any
 
 import rfc8785
 
-from attest.bundle import Bundle
-from attest.evaluation import parse_results
+from attest.evaluation.bundle import Bundle
+from attest.evaluation.pact import parse_pact
+from attest.evaluation.results import parse_results
 from attest.issue import EvidenceFile, issue
-from attest.keys import PrivateKey
-from attest.log import Log
-from attest.note import Ed25519Signer
-from attest.pact import parse_pact
+from attest.keys.ed25519 import PrivateKey
+from attest.store.log import Log
+from attest.tlog.note import Ed25519Signer
 
 ISSUER = PrivateKey(hashlib.sha256(b"attest test issuer").digest())
 OTHER = PrivateKey(hashlib.sha256(b"attest test other key").digest())

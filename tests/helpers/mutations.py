@@ -33,12 +33,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from attest import multibase
-from attest.canonical import parse_json
-from attest.cbor import CBORTag, decode_cbor, encode_deterministic
-from attest.policy import Policy, parse_policy
-from attest.verify import STEPS, Decision, verify
-from attest.xsd_datetime import parse_datetime_stamp
+from attest.codec import multibase
+from attest.codec.canonical import parse_json
+from attest.codec.cbor import CBORTag, decode_cbor, encode_deterministic
+from attest.codec.dates import parse_datetime_stamp
+from attest.verifier.pipeline import STEPS, Decision, verify
+from attest.verifier.policy import Policy, parse_policy
 
 ROOT = Path(__file__).resolve().parent.parent.parent / "test_vectors"
 

@@ -14,9 +14,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from attest import cose
-from attest.cbor import CBORTag, encode_deterministic
-from attest.keys import PrivateKey
+from attest.codec.cbor import CBORTag, encode_deterministic
+from attest.keys.ed25519 import PrivateKey
+from attest.vc import cose
 
 HERE = Path(__file__).resolve().parent
 MALFORMED, LIMIT, VERIFY = "MalformedError", "LimitExceededError", "VerificationError"

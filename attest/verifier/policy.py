@@ -1,0 +1,460 @@
+"""The verifier's trust policy: whom to trust for what, how fresh, how many (specs/policy.md).
+
+A policy is a TOML file the counterparty writes. Nothing is trusted by omission: a policy
+names at least one issuer and one log, every issuer lists the dimensions it may attest, and
+unknown fields are errors, so a typo can never widen trust. Parsing is pure; reading key
+files named by the policy happens in :func:`load_policy`.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from attest import _fs
+from attest.codec.dates import format_datetime_stamp, parse_datetime_stamp
+from attest.codec.duration import parse_duration
+from attest.errors import LimitExceededError, MalformedError
+from attest.evaluation.pact import COMPARATORS
+from attest.keys import did_key
+from attest.keys.ed25519 import PublicKey
+from attest.tlog import checkpoint as _checkpoint
+from attest.tlog.cosignature import CosignatureVerifier
+from attest.tlog.note import Ed25519Verifier
+
+__all__ = [
+    "POLICY_VERSION",
+    "TEMPLATE",
+    "Compromise",
+    "Decay",
+    "Freshness",
+    "Policy",
+    "Threshold",
+    "TrustedIssuer",
+    "TrustedLog",
+    "TrustedWitness",
+    "load_policy",
+    "parse_policy",
+]
+
+POLICY_VERSION = 1
+MAX_POLICY_SIZE = 256 * 1024
+MAX_ENTRIES = 1024
+
+
+def _fail(code: str, message: str) -> MalformedError:
+    return MalformedError(f"policy.{code}", message)
+
+
+@dataclass(frozen=True)
+class Compromise:
+    """A key compromise cut-off: credentials logged after it by that key are refused."""
+
+    log: str | None = None
+    index: int | None = None
+    time: datetime | None = None
+
+
+@dataclass(frozen=True)
+class TrustedIssuer:
+    """An evaluator the policy trusts, for some dimensions, within a key validity window."""
+
+    name: str
+    did: str
+    public_key: PublicKey
+    dimensions: frozenset[str]
+    not_before: datetime | None = None
+    not_after: datetime | None = None
+    compromised: Compromise | None = None
+
+
+@dataclass(frozen=True)
+class TrustedLog:
+    origin: str
+    verifier: Ed25519Verifier
+
+
+@dataclass(frozen=True)
+class TrustedWitness:
+    name: str
+    verifier: CosignatureVerifier
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A counterparty's own bar: ``metric comparator value`` within a dimension."""
+
+    dimension: str
+    metric: str
+    comparator: str
+    value: float | int
+
+
+@dataclass(frozen=True)
+class Freshness:
+    clock_skew: timedelta = timedelta(minutes=5)
+    max_credential_age: timedelta | None = None
+    max_evidence_age: timedelta | None = None
+    status_max_age: timedelta = timedelta(days=1)
+    status_unknown: str = "reject"
+
+
+@dataclass(frozen=True)
+class Decay:
+    """Evidence loses weight with age: ``0.5 ** (age / half_life)``; below ``floor`` it no
+    longer counts toward a decision."""
+
+    half_life: timedelta
+    floor: float
+
+    def weight(self, age: timedelta) -> float:
+        return float(0.5 ** (max(age.total_seconds(), 0.0) / self.half_life.total_seconds()))
+
+    def expires_after(self) -> timedelta:
+        """How long after the evaluation period ends the weight stays at or above the floor."""
+        return timedelta(seconds=self.half_life.total_seconds() * math.log2(1 / self.floor))
+
+
+@dataclass(frozen=True)
+class Policy:
+    issuers: tuple[TrustedIssuer, ...]
+    logs: tuple[TrustedLog, ...]
+    witnesses: tuple[TrustedWitness, ...] = ()
+    witness_quorum: int = 0
+    thresholds: tuple[Threshold, ...] = ()
+    freshness: Freshness = field(default_factory=Freshness)
+    decay: Decay | None = None
+    subject: str | None = None
+    pact: str | None = None
+    pact_digest: str | None = None
+    min_evaluators: int = 1
+    require_verdict_pass: bool = True
+    consistency: str = "when-available"
+
+    def issuer(self, did: str) -> TrustedIssuer | None:
+        for i in self.issuers:
+            if i.did == did:
+                return i
+        return None
+
+    def log(self, origin: str) -> TrustedLog | None:
+        for lg in self.logs:
+            if lg.origin == origin:
+                return lg
+        return None
+
+    @property
+    def dimensions(self) -> tuple[str, ...]:
+        """The dimensions the policy sets thresholds in, in first-mention order."""
+        return tuple(dict.fromkeys(t.dimension for t in self.thresholds))
+
+
+# --- parsing ------------------------------------------------------------------------------------
+
+_TOP = {
+    "version",
+    "decision",
+    "freshness",
+    "decay",
+    "issuer",
+    "log",
+    "witness",
+    "quorum",
+    "threshold",
+}
+_DECISION = {"subject", "pact", "pact_digest", "min_evaluators", "require_verdict", "consistency"}
+_FRESHNESS = {
+    "clock_skew",
+    "max_credential_age",
+    "max_evidence_age",
+    "status_max_age",
+    "status_unknown",
+}
+_ISSUER = {"name", "id", "key_file", "dimensions", "not_before", "not_after", "compromised_after"}
+
+
+def _table(doc: Mapping[str, Any], key: str, allowed: set[str]) -> Mapping[str, Any]:
+    value = doc.get(key, {})
+    if not isinstance(value, Mapping):
+        raise _fail("bad_field", f"[{key}] must be a table")
+    if unknown := set(value) - allowed:
+        raise _fail("unknown_field", f"unknown fields in [{key}]: {sorted(unknown)}")
+    return value
+
+
+def _tables(doc: Mapping[str, Any], key: str, allowed: set[str]) -> list[Mapping[str, Any]]:
+    value = doc.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
+        raise _fail("bad_field", f"[[{key}]] must be an array of tables")
+    if len(value) > MAX_ENTRIES:
+        raise LimitExceededError("policy.too_many", f"at most {MAX_ENTRIES} [[{key}]] entries")
+    for i, item in enumerate(value):
+        if unknown := set(item) - allowed:
+            raise _fail("unknown_field", f"unknown fields in [[{key}]] {i}: {sorted(unknown)}")
+    return value
+
+
+def _str(value: object, what: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise _fail("bad_field", f"{what} must be a non-empty string")
+    return value
+
+
+def _duration(value: object, what: str) -> timedelta:
+    if not isinstance(value, str):
+        raise _fail("bad_duration", f"{what} must be a duration string like '90d'")
+    return parse_duration(value)
+
+
+def _time(value: object, what: str) -> datetime:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise _fail("bad_time", f"{what} needs a time zone")
+        return parse_datetime_stamp(format_datetime_stamp(value))
+    if isinstance(value, str):
+        return parse_datetime_stamp(value)
+    raise _fail("bad_time", f"{what} must be a date-time with a time zone")
+
+
+def _int(value: object, what: str, minimum: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise _fail("bad_field", f"{what} must be an integer >= {minimum}")
+    return value
+
+
+KeyResolver = Callable[[str], PublicKey]
+
+
+def _issuer(item: Mapping[str, Any], i: int, resolve_key: KeyResolver | None) -> TrustedIssuer:
+    where = f"[[issuer]] {i}"
+    name = _str(item.get("name"), f"{where} name")
+    if ("id" in item) == ("key_file" in item):
+        raise _fail("bad_issuer", f"{where} needs exactly one of id (a did:key) or key_file")
+    if "id" in item:
+        did = _str(item["id"], f"{where} id")
+        public_key = did_key.decode_did_key(did)
+    else:
+        if resolve_key is None:
+            raise _fail("bad_issuer", f"{where}: key_file needs a policy read from a file")
+        public_key = resolve_key(_str(item["key_file"], f"{where} key_file"))
+        did = did_key.encode_did_key(public_key)
+    dims = item.get("dimensions")
+    if not isinstance(dims, list) or not dims or not all(isinstance(d, str) and d for d in dims):
+        raise _fail(
+            "bad_issuer",
+            f"{where} must list the dimensions it may attest (trust is never implied)",
+        )
+    compromised = None
+    if "compromised_after" in item:
+        c = item["compromised_after"]
+        if not isinstance(c, Mapping) or not c or set(c) - {"log", "index", "time"}:
+            raise _fail("bad_issuer", f"{where} compromised_after takes log+index and/or time")
+        if ("index" in c) != ("log" in c):
+            raise _fail("bad_issuer", f"{where} compromised_after index needs its log")
+        compromised = Compromise(
+            log=_str(c["log"], "log") if "log" in c else None,
+            index=_int(c["index"], "index") if "index" in c else None,
+            time=_time(c["time"], "time") if "time" in c else None,
+        )
+    nb = _time(item["not_before"], f"{where} not_before") if "not_before" in item else None
+    na = _time(item["not_after"], f"{where} not_after") if "not_after" in item else None
+    if nb and na and na <= nb:
+        raise _fail("bad_issuer", f"{where} not_after is not after not_before")
+    return TrustedIssuer(name, did, public_key, frozenset(dims), nb, na, compromised)
+
+
+def parse_policy(data: bytes, *, resolve_key: KeyResolver | None = None) -> Policy:
+    """Parse a TOML policy; every rule of specs/policy.md is checked here."""
+    if len(data) > MAX_POLICY_SIZE:
+        raise LimitExceededError("policy.too_large", f"a policy is at most {MAX_POLICY_SIZE} bytes")
+    try:
+        doc = tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise _fail("bad_toml", f"the policy is not valid TOML: {exc}") from exc
+    if unknown := set(doc) - _TOP:
+        raise _fail("unknown_field", f"unknown policy fields {sorted(unknown)}")
+    if doc.get("version") != POLICY_VERSION:
+        raise _fail("unknown_version", f"policy version must be {POLICY_VERSION}")
+
+    issuers = tuple(
+        _issuer(item, i, resolve_key) for i, item in enumerate(_tables(doc, "issuer", _ISSUER))
+    )
+    if not issuers:
+        raise _fail("no_issuers", "a policy must name at least one trusted [[issuer]]")
+    if len({i.did for i in issuers}) != len(issuers):
+        raise _fail("duplicate_issuer", "an issuer is listed twice")
+
+    logs = []
+    for i, item in enumerate(_tables(doc, "log", {"origin", "key"})):
+        v = _checkpoint.parse_verifier_key(_str(item.get("key"), f"[[log]] {i} key"))
+        if not isinstance(v, Ed25519Verifier):
+            raise _fail("bad_log", f"[[log]] {i} key must be an Ed25519 (0x01) log key")
+        origin = _str(item.get("origin", v.name), f"[[log]] {i} origin")
+        logs.append(TrustedLog(origin, v))
+    if not logs:
+        raise _fail("no_logs", "a policy must name at least one trusted [[log]]")
+
+    witnesses = []
+    for i, item in enumerate(_tables(doc, "witness", {"name", "key"})):
+        v = _checkpoint.parse_verifier_key(_str(item.get("key"), f"[[witness]] {i} key"))
+        if not isinstance(v, CosignatureVerifier):
+            raise _fail("bad_witness", f"[[witness]] {i} key must be a cosignature/v1 key")
+        witnesses.append(TrustedWitness(_str(item.get("name", v.name), "name"), v))
+    quorum_table = _table(doc, "quorum", {"witnesses"})
+    quorum = _int(quorum_table.get("witnesses", 0), "[quorum] witnesses")
+    if quorum > len(witnesses):
+        raise _fail("bad_quorum", f"a quorum of {quorum} needs that many [[witness]] entries")
+
+    thresholds = []
+    for i, item in enumerate(
+        _tables(doc, "threshold", {"dimension", "metric", "comparator", "value"})
+    ):
+        comparator = _str(item.get("comparator"), "comparator")
+        if comparator not in COMPARATORS:
+            raise _fail("bad_threshold", f"[[threshold]] {i} comparator {comparator!r}")
+        value = item.get("value")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or (isinstance(value, float) and not math.isfinite(value))
+        ):
+            raise _fail("bad_threshold", f"[[threshold]] {i} value must be a finite number")
+        thresholds.append(
+            Threshold(
+                _str(item.get("dimension"), "dimension"),
+                _str(item.get("metric"), "metric"),
+                comparator,
+                value,
+            )
+        )
+
+    fresh = _table(doc, "freshness", _FRESHNESS)
+    status_unknown = fresh.get("status_unknown", "reject")
+    if status_unknown not in ("reject", "accept"):
+        raise _fail("bad_field", "status_unknown is reject or accept")
+    freshness = Freshness(
+        clock_skew=_duration(fresh.get("clock_skew", "5m"), "clock_skew"),
+        max_credential_age=_duration(fresh["max_credential_age"], "max_credential_age")
+        if "max_credential_age" in fresh
+        else None,
+        max_evidence_age=_duration(fresh["max_evidence_age"], "max_evidence_age")
+        if "max_evidence_age" in fresh
+        else None,
+        status_max_age=_duration(fresh.get("status_max_age", "1d"), "status_max_age"),
+        status_unknown=status_unknown,
+    )
+
+    decay = None
+    if "decay" in doc:
+        d = _table(doc, "decay", {"half_life", "floor"})
+        floor = d.get("floor")
+        if isinstance(floor, bool) or not isinstance(floor, int | float) or not 0 < floor < 1:
+            raise _fail("bad_decay", "[decay] floor must be a number strictly between 0 and 1")
+        decay = Decay(_duration(d.get("half_life"), "half_life"), float(floor))
+
+    dec = _table(doc, "decision", _DECISION)
+    require = dec.get("require_verdict", "pass")
+    if require not in ("pass", "any"):
+        raise _fail("bad_field", "require_verdict is pass or any")
+    consistency = dec.get("consistency", "when-available")
+    if consistency not in ("require", "when-available"):
+        raise _fail("bad_field", "consistency is require or when-available")
+    return Policy(
+        issuers=issuers,
+        logs=tuple(logs),
+        witnesses=tuple(witnesses),
+        witness_quorum=quorum,
+        thresholds=tuple(thresholds),
+        freshness=freshness,
+        decay=decay,
+        subject=_str(dec["subject"], "subject") if "subject" in dec else None,
+        pact=_str(dec["pact"], "pact") if "pact" in dec else None,
+        pact_digest=_str(dec["pact_digest"], "pact_digest") if "pact_digest" in dec else None,
+        min_evaluators=_int(dec.get("min_evaluators", 1), "min_evaluators", 1),
+        require_verdict_pass=require == "pass",
+        consistency=consistency,
+    )
+
+
+def load_policy(path: str | Path) -> Policy:
+    """Read a policy file; ``key_file`` entries are read relative to the policy's folder."""
+    from attest.keys.keyfile import read_key_file
+
+    base = Path(path).parent
+
+    def resolve(name: str) -> PublicKey:
+        key_file = read_key_file(base / name)
+        if key_file.public_key is None:
+            raise _fail("bad_issuer", f"{name} keeps no public key in clear")
+        return key_file.public_key
+
+    try:
+        data = _fs.read_regular(path, MAX_POLICY_SIZE, code="policy", follow=True)
+    except OSError as exc:
+        raise _fail("unreadable", f"cannot read the policy {path}: {exc.strerror}") from None
+    return parse_policy(data, resolve_key=resolve)
+
+
+TEMPLATE = """\
+# An attest verification policy: what this counterparty trusts, and what it requires.
+# Nothing is trusted by omission: list every issuer and log you trust. See specs/policy.md.
+version = 1
+
+[decision]
+# Only bundles about this subject and pact count (optional but recommended).
+# subject = "did:web:agents.example:support-bot"
+# pact = "urn:example:pact:customer-support-agent"
+# pact_digest = "sha256:..."
+# At least this many distinct trusted evaluators must attest (k of n).
+min_evaluators = 1
+# "pass": the credential's own verdict must be pass; "any": only your thresholds matter.
+require_verdict = "pass"
+# "require": refuse a checkpoint that cannot be proven consistent with the last one seen.
+consistency = "when-available"
+
+[freshness]
+clock_skew = "5m"
+max_credential_age = "180d"   # since the credential's validFrom
+max_evidence_age = "90d"      # since the end of the evaluation period
+status_max_age = "1d"         # since the status list was published
+status_unknown = "reject"     # no status list to check: reject (fail closed) or accept
+
+[decay]
+half_life = "60d"             # evidence weight halves every 60 days
+floor = 0.25                  # below this weight a credential no longer counts
+
+[[issuer]]
+name = "Example evaluator"
+id = "did:key:z6Mk..."        # or key_file = "evaluator.pem"
+dimensions = ["reliability", "safety", "capability"]
+# not_before = 2026-01-01T00:00:00Z          # the key's validity window (rotation)
+# not_after = 2027-01-01T00:00:00Z
+# compromised_after = { log = "example.com/evals", index = 1234 }   # or time = ...
+
+[[log]]
+origin = "example.com/evals"
+key = "example.com/evals+01234567+A..."
+
+# [[witness]]
+# name = "witness.example/w1"
+# key = "witness.example/w1+89abcdef+B..."
+# [quorum]
+# witnesses = 1
+
+[[threshold]]
+dimension = "reliability"
+metric = "task_success_rate"
+comparator = ">="
+value = 0.9
+
+[[threshold]]
+dimension = "safety"
+metric = "harmful_output_rate"
+comparator = "<="
+value = 0.001
+"""
