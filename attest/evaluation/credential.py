@@ -1,4 +1,4 @@
-"""Evaluation credentials: one set of claims, two signed encodings.
+"""Evaluation credentials: one set of claims, two signed encodings, written and read here.
 
 The claims are a W3C VC Data Model 2.0 document (specs/credential.md): the issuer's did:key,
 validity window, the subject and its :class:`~attest.evaluation.results.Evaluation` (pact reference,
@@ -9,6 +9,10 @@ evidence. They are secured either
 - as COSE_Sign1 over the deterministic CBOR of the same document, with the CWT claims
   ``iss``, ``sub``, ``iat``, ``nbf``, ``exp`` in the protected header.
 
+The writer (:func:`unsigned_credential`, :func:`sign_json`, :func:`sign_cose`) and the reader
+(:func:`open_credential`: verify the signature, then :meth:`EvaluationClaims.from_json` reads the
+claims into one typed object) sit side by side, so a change to the format is made once.
+
 Everything here is a pure function of its inputs, the issuer's clock included (``now``), so
 issuing is reproducible.
 """
@@ -16,6 +20,7 @@ issuing is reproducible.
 from __future__ import annotations
 
 import hashlib
+import math
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -23,10 +28,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from attest.codec.canonical import canonicalize
-from attest.codec.cbor import encode_deterministic
-from attest.codec.dates import format_datetime_stamp
+from attest.codec.cbor import decode_cbor, encode_deterministic
+from attest.codec.dates import format_datetime_stamp, parse_datetime_stamp
 from attest.codec.digest import Digest
-from attest.errors import MalformedError, UsageError
+from attest.errors import LimitExceededError, MalformedError, UsageError, VerificationError
 from attest.evaluation.results import Evaluation
 from attest.keys import did_key
 from attest.keys.ed25519 import PrivateKey, PublicKey
@@ -37,9 +42,14 @@ __all__ = [
     "COSE_CONTENT_TYPE",
     "CREDENTIAL_TYPE",
     "JSON_MEDIA_TYPE",
+    "MAX_CITED_EVIDENCE",
     "VC_CONTEXT",
+    "EvaluationClaims",
     "EvidenceRef",
+    "Measured",
+    "OpenedCredential",
     "credential_digest",
+    "open_credential",
     "sign_cose",
     "sign_json",
     "unsigned_credential",
@@ -52,6 +62,8 @@ CREDENTIAL_TYPE = "EvaluationCredential"
 JSON_MEDIA_TYPE = "application/vc"
 COSE_MEDIA_TYPE = "application/vc+cose"
 COSE_CONTENT_TYPE = "application/vc"
+#: Most evidence items one credential may cite (a bundle carries at most 1,024 beside it).
+MAX_CITED_EVIDENCE = 1024
 _ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, ATTEST_CONTEXT)
 
 
@@ -185,8 +197,6 @@ def sign_json(unsigned: Mapping[str, Any], key: PrivateKey) -> dict[str, Any]:
 
 def sign_cose(unsigned: Mapping[str, Any], key: PrivateKey) -> bytes:
     """COSE_Sign1 over the deterministic CBOR of the credential, CWT claims protected."""
-    from attest.codec.dates import parse_datetime_stamp
-
     _check_issuer(unsigned, key.public_key)
     valid_from = int(parse_datetime_stamp(str(unsigned["validFrom"])).timestamp())
     until = unsigned.get("validUntil")
@@ -220,3 +230,238 @@ def credential_digest(secured: Mapping[str, Any] | bytes) -> Digest:
     if not isinstance(secured, Mapping):
         raise MalformedError("credential.bad_type", "a credential is a JSON object or COSE bytes")
     return Digest(hashlib.sha256(canonicalize(dict(secured))).digest())
+
+
+# --- the reader ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One measurement as the credential states it."""
+
+    value: float | int
+    unit: str
+    sample_size: int | None
+
+
+@dataclass(frozen=True)
+class EvaluationClaims:
+    """What a credential whose signature verified says, read once into typed fields.
+
+    ``evidence`` and ``status`` stay as the signed JSON objects: the verifier compares their
+    members with the log and the status lists, and a disagreement there is that step's
+    failure, not a malformed credential.
+    """
+
+    id: str
+    issuer: str
+    subject: str
+    pact_id: str
+    pact_version: str
+    pact_digest: str
+    valid_from: datetime
+    valid_until: datetime | None
+    period_end: datetime
+    verdict: str
+    measurements: Mapping[str, Measured]
+    outcomes: tuple[Mapping[str, Any], ...]
+    evidence: tuple[Mapping[str, Any], ...]
+    status: tuple[Mapping[str, Any], ...]
+
+    @property
+    def dimensions(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(str(o.get("dimension")) for o in self.outcomes))
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> EvaluationClaims:
+        """Read the claims of specs/credential.md §1; any other shape is refused."""
+        _check_context_and_type(doc)
+        subject = _object(doc.get("credentialSubject"), "credentialSubject")
+        ev = _object(subject.get("evaluation"), "credentialSubject.evaluation")
+        pact = _object(ev.get("pact"), "evaluation.pact")
+        period = _object(ev.get("evaluationPeriod"), "evaluation.evaluationPeriod")
+        valid_from, valid_until = _validity(doc)
+        status = doc.get("credentialStatus")
+        evidence = _objects(doc.get("evidence", []), "evidence", single=True)
+        if len(evidence) > MAX_CITED_EVIDENCE:
+            raise LimitExceededError(
+                "credential.too_much_evidence",
+                f"a credential cites at most {MAX_CITED_EVIDENCE} items",
+            )
+        return cls(
+            id=_text(doc, "id"),
+            issuer=_text(doc, "issuer"),
+            subject=_text(subject, "id", "credentialSubject"),
+            pact_id=_text(pact, "id", "pact"),
+            pact_version=_text(pact, "version", "pact"),
+            pact_digest=_text(pact, "digest", "pact"),
+            valid_from=valid_from,
+            valid_until=valid_until,
+            period_end=parse_datetime_stamp(_text(period, "end", "evaluationPeriod")),
+            verdict=_text(ev, "verdict", "evaluation"),
+            measurements=_measurements(ev.get("measurement")),
+            outcomes=tuple(_objects(ev.get("obligationOutcome"), "obligationOutcome")),
+            evidence=tuple(evidence),
+            status=() if status is None else tuple(_objects(status, "credentialStatus", True)),
+        )
+
+
+@dataclass(frozen=True)
+class OpenedCredential:
+    """A credential whose signature verified: the signed document, its claims, and how."""
+
+    document: Mapping[str, Any]
+    claims: EvaluationClaims
+    how: str
+
+
+def open_credential(secured: Mapping[str, Any] | bytes) -> OpenedCredential:
+    """Verify a credential's signature (eddsa-jcs-2022 JSON or COSE_Sign1 bytes) by the key
+    its issuer names, then read its claims. Nothing an unverified credential says is read."""
+    if isinstance(secured, bytes):
+        doc, how = _open_cose(secured)
+    else:
+        doc, how = _open_json(secured)
+    return OpenedCredential(doc, EvaluationClaims.from_json(doc), how)
+
+
+def _require(cond: bool, code: str, message: str) -> None:
+    if not cond:
+        raise VerificationError(code, message)
+
+
+def _open_json(doc: Mapping[str, Any]) -> tuple[Mapping[str, Any], str]:
+    proof = data_integrity.verify_proof(doc, expected_proof_purpose="assertionMethod")
+    issuer = doc.get("issuer")
+    _require(
+        proof.controller == issuer,
+        "credential.issuer_key_mismatch",
+        f"signed by {proof.controller}, but the issuer is {str(issuer)[:100]}",
+    )
+    return doc, f"eddsa-jcs-2022 proof by {proof.verification_method}"
+
+
+def _open_cose(data: bytes) -> tuple[Mapping[str, Any], str]:
+    # The key comes from the kid; the claims are checked against it after verification.
+    kid_text = _cose_kid(data)
+    public_key = did_key.decode_did_key(kid_text, require_fragment=True)
+    verified = cose.verify(data, public_key)
+    doc_raw = decode_cbor(verified.payload, require_deterministic=True, max_size=1 << 20)
+    if not isinstance(doc_raw, Mapping):
+        raise MalformedError("credential.malformed", "the COSE payload is not a credential")
+    doc: dict[str, Any] = _plain(doc_raw)
+    _check_cwt_claims(doc, verified.claims, did_key.encode_did_key(public_key))
+    return doc, f"COSE_Sign1 (alg {verified.alg}) by {kid_text}"
+
+
+def _cose_kid(data: bytes) -> str:
+    item = decode_cbor(data, allowed_tags=frozenset({cose.COSE_SIGN1_TAG}), max_size=1 << 20)
+    body = getattr(item, "value", None)
+    if not isinstance(body, tuple) or len(body) != 4 or not isinstance(body[0], bytes):
+        raise MalformedError("credential.malformed", "the credential is not a COSE_Sign1")
+    protected = decode_cbor(body[0]) if body[0] else {}
+    kid = protected.get(cose.HEADER_KID) if isinstance(protected, Mapping) else None
+    if not isinstance(kid, bytes):
+        raise MalformedError("credential.malformed", "the COSE protected header has no kid")
+    try:
+        return kid.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MalformedError("credential.malformed", "the COSE kid is not a did:key URL") from exc
+
+
+def _check_cwt_claims(doc: Mapping[str, Any], claims: cose.CwtClaims | None, did: str) -> None:
+    _require(claims is not None, "credential.claims_mismatch", "no CWT claims")
+    assert claims is not None
+    _require(
+        doc.get("issuer") == did and claims.iss == did,
+        "credential.issuer_key_mismatch",
+        "the issuer, the CWT iss and the signing key differ",
+    )
+    subject = doc.get("credentialSubject")
+    sub = subject.get("id") if isinstance(subject, Mapping) else None
+    vf = int(parse_datetime_stamp(_text(doc, "validFrom")).timestamp())
+    vu = doc.get("validUntil")
+    exp = int(parse_datetime_stamp(vu).timestamp()) if isinstance(vu, str) else None
+    _require(
+        claims.sub == sub and claims.nbf == vf and claims.iat == vf and claims.exp == exp,
+        "credential.claims_mismatch",
+        "the CWT claims (sub, iat, nbf, exp) disagree with the credential",
+    )
+
+
+def _check_context_and_type(doc: Mapping[str, Any]) -> None:
+    ctx = doc.get("@context")
+    _require(
+        isinstance(ctx, Sequence)
+        and not isinstance(ctx, str)
+        and list(ctx) == [VC_CONTEXT, ATTEST_CONTEXT],
+        "credential.bad_context",
+        f"@context must be [{VC_CONTEXT!r}, {ATTEST_CONTEXT!r}]",
+    )
+    types = doc.get("type")
+    _require(
+        isinstance(types, list)  # not a string (a substring would match) nor CBOR bytes
+        and "VerifiableCredential" in types
+        and CREDENTIAL_TYPE in types,
+        "credential.bad_type",
+        f"type must include VerifiableCredential and {CREDENTIAL_TYPE}",
+    )
+
+
+def _validity(doc: Mapping[str, Any]) -> tuple[datetime, datetime | None]:
+    valid_until = doc.get("validUntil")
+    valid_from = parse_datetime_stamp(_text(doc, "validFrom"))
+    until = parse_datetime_stamp(valid_until) if isinstance(valid_until, str) else None
+    if valid_until is not None and until is None:
+        raise MalformedError("credential.malformed", "validUntil must be a dateTimeStamp")
+    if until is not None and until < valid_from:
+        raise MalformedError("credential.malformed", "validUntil is before validFrom")
+    return valid_from, until
+
+
+def _measurements(value: object) -> dict[str, Measured]:
+    out: dict[str, Measured] = {}
+    for m in _objects(value, "measurement"):
+        name, v, unit = m.get("metric"), m.get("value"), m.get("unit")
+        if (
+            not isinstance(name, str)
+            or isinstance(v, bool)
+            or not isinstance(v, int | float)
+            or (isinstance(v, float) and not math.isfinite(v))
+            or not isinstance(unit, str)
+        ):
+            raise MalformedError("credential.malformed", "a measurement is malformed")
+        n = m.get("sampleSize")
+        out[name] = Measured(v, unit, n if isinstance(n, int) else None)
+    return out
+
+
+def _text(doc: Mapping[str, Any], key: str, where: str = "credential") -> str:
+    value = doc.get(key)
+    if not isinstance(value, str) or not value:
+        raise MalformedError("credential.malformed", f"{where} {key} must be a non-empty string")
+    return value
+
+
+def _object(value: object, what: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise MalformedError("credential.malformed", f"{what} must be one object")
+    return value
+
+
+def _objects(value: object, what: str, single: bool = False) -> list[Mapping[str, Any]]:
+    if single and isinstance(value, Mapping):
+        return [value]
+    if not isinstance(value, Sequence) or isinstance(value, str | bytes):
+        raise MalformedError("credential.malformed", f"{what} must be a list")
+    if not all(isinstance(v, Mapping) for v in value):
+        raise MalformedError("credential.malformed", f"every {what} item must be an object")
+    return list(value)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return value

@@ -288,7 +288,36 @@ def parse_policy(data: bytes, *, resolve_key: KeyResolver | None = None) -> Poli
         raise _fail("no_issuers", "a policy must name at least one trusted [[issuer]]")
     if len({i.did for i in issuers}) != len(issuers):
         raise _fail("duplicate_issuer", "an issuer is listed twice")
+    witnesses = _witnesses(doc)
+    quorum_table = _table(doc, "quorum", {"witnesses"})
+    quorum = _int(quorum_table.get("witnesses", 0), "[quorum] witnesses")
+    if quorum > len(witnesses):
+        raise _fail("bad_quorum", f"a quorum of {quorum} needs that many [[witness]] entries")
+    dec = _table(doc, "decision", _DECISION)
+    require = dec.get("require_verdict", "pass")
+    if require not in ("pass", "any"):
+        raise _fail("bad_field", "require_verdict is pass or any")
+    consistency = dec.get("consistency", "when-available")
+    if consistency not in ("require", "when-available"):
+        raise _fail("bad_field", "consistency is require or when-available")
+    return Policy(
+        issuers=issuers,
+        logs=_logs(doc),
+        witnesses=witnesses,
+        witness_quorum=quorum,
+        thresholds=_thresholds(doc),
+        freshness=_freshness(doc),
+        decay=_decay(doc),
+        subject=_str(dec["subject"], "subject") if "subject" in dec else None,
+        pact=_str(dec["pact"], "pact") if "pact" in dec else None,
+        pact_digest=_str(dec["pact_digest"], "pact_digest") if "pact_digest" in dec else None,
+        min_evaluators=_int(dec.get("min_evaluators", 1), "min_evaluators", 1),
+        require_verdict_pass=require == "pass",
+        consistency=consistency,
+    )
 
+
+def _logs(doc: Mapping[str, Any]) -> tuple[TrustedLog, ...]:
     logs = []
     for i, item in enumerate(_tables(doc, "log", {"origin", "key"})):
         v = _checkpoint.parse_verifier_key(_str(item.get("key"), f"[[log]] {i} key"))
@@ -298,18 +327,20 @@ def parse_policy(data: bytes, *, resolve_key: KeyResolver | None = None) -> Poli
         logs.append(TrustedLog(origin, v))
     if not logs:
         raise _fail("no_logs", "a policy must name at least one trusted [[log]]")
+    return tuple(logs)
 
+
+def _witnesses(doc: Mapping[str, Any]) -> tuple[TrustedWitness, ...]:
     witnesses = []
     for i, item in enumerate(_tables(doc, "witness", {"name", "key"})):
         v = _checkpoint.parse_verifier_key(_str(item.get("key"), f"[[witness]] {i} key"))
         if not isinstance(v, CosignatureVerifier):
             raise _fail("bad_witness", f"[[witness]] {i} key must be a cosignature/v1 key")
         witnesses.append(TrustedWitness(_str(item.get("name", v.name), "name"), v))
-    quorum_table = _table(doc, "quorum", {"witnesses"})
-    quorum = _int(quorum_table.get("witnesses", 0), "[quorum] witnesses")
-    if quorum > len(witnesses):
-        raise _fail("bad_quorum", f"a quorum of {quorum} needs that many [[witness]] entries")
+    return tuple(witnesses)
 
+
+def _thresholds(doc: Mapping[str, Any]) -> tuple[Threshold, ...]:
     thresholds = []
     for i, item in enumerate(
         _tables(doc, "threshold", {"dimension", "metric", "comparator", "value"})
@@ -324,61 +355,39 @@ def parse_policy(data: bytes, *, resolve_key: KeyResolver | None = None) -> Poli
             or (isinstance(value, float) and not math.isfinite(value))
         ):
             raise _fail("bad_threshold", f"[[threshold]] {i} value must be a finite number")
+        dimension = _str(item.get("dimension"), "dimension")
         thresholds.append(
-            Threshold(
-                _str(item.get("dimension"), "dimension"),
-                _str(item.get("metric"), "metric"),
-                comparator,
-                value,
-            )
+            Threshold(dimension, _str(item.get("metric"), "metric"), comparator, value)
         )
+    return tuple(thresholds)
 
+
+def _freshness(doc: Mapping[str, Any]) -> Freshness:
     fresh = _table(doc, "freshness", _FRESHNESS)
     status_unknown = fresh.get("status_unknown", "reject")
     if status_unknown not in ("reject", "accept"):
         raise _fail("bad_field", "status_unknown is reject or accept")
-    freshness = Freshness(
+
+    def optional(name: str) -> timedelta | None:
+        return _duration(fresh[name], name) if name in fresh else None
+
+    return Freshness(
         clock_skew=_duration(fresh.get("clock_skew", "5m"), "clock_skew"),
-        max_credential_age=_duration(fresh["max_credential_age"], "max_credential_age")
-        if "max_credential_age" in fresh
-        else None,
-        max_evidence_age=_duration(fresh["max_evidence_age"], "max_evidence_age")
-        if "max_evidence_age" in fresh
-        else None,
+        max_credential_age=optional("max_credential_age"),
+        max_evidence_age=optional("max_evidence_age"),
         status_max_age=_duration(fresh.get("status_max_age", "1d"), "status_max_age"),
         status_unknown=status_unknown,
     )
 
-    decay = None
-    if "decay" in doc:
-        d = _table(doc, "decay", {"half_life", "floor"})
-        floor = d.get("floor")
-        if isinstance(floor, bool) or not isinstance(floor, int | float) or not 0 < floor < 1:
-            raise _fail("bad_decay", "[decay] floor must be a number strictly between 0 and 1")
-        decay = Decay(_duration(d.get("half_life"), "half_life"), float(floor))
 
-    dec = _table(doc, "decision", _DECISION)
-    require = dec.get("require_verdict", "pass")
-    if require not in ("pass", "any"):
-        raise _fail("bad_field", "require_verdict is pass or any")
-    consistency = dec.get("consistency", "when-available")
-    if consistency not in ("require", "when-available"):
-        raise _fail("bad_field", "consistency is require or when-available")
-    return Policy(
-        issuers=issuers,
-        logs=tuple(logs),
-        witnesses=tuple(witnesses),
-        witness_quorum=quorum,
-        thresholds=tuple(thresholds),
-        freshness=freshness,
-        decay=decay,
-        subject=_str(dec["subject"], "subject") if "subject" in dec else None,
-        pact=_str(dec["pact"], "pact") if "pact" in dec else None,
-        pact_digest=_str(dec["pact_digest"], "pact_digest") if "pact_digest" in dec else None,
-        min_evaluators=_int(dec.get("min_evaluators", 1), "min_evaluators", 1),
-        require_verdict_pass=require == "pass",
-        consistency=consistency,
-    )
+def _decay(doc: Mapping[str, Any]) -> Decay | None:
+    if "decay" not in doc:
+        return None
+    d = _table(doc, "decay", {"half_life", "floor"})
+    floor = d.get("floor")
+    if isinstance(floor, bool) or not isinstance(floor, int | float) or not 0 < floor < 1:
+        raise _fail("bad_decay", "[decay] floor must be a number strictly between 0 and 1")
+    return Decay(_duration(d.get("half_life"), "half_life"), float(floor))
 
 
 def load_policy(path: str | Path) -> Policy:

@@ -10,16 +10,19 @@ from __future__ import annotations
 import base64
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
 from attest import _fs
 from attest.codec.canonical import parse_json
-from attest.errors import MalformedError
+from attest.errors import AttestError, MalformedError
+from attest.tlog.checkpoint import Checkpoint
+from attest.tlog.consistency import ConsistencyProof
+from attest.tlog.merkle import verify_consistency
 
-__all__ = ["STATE_FORMAT", "Remembered", "VerifierState", "load_state", "save_state"]
+__all__ = ["STATE_FORMAT", "Reconciled", "Remembered", "VerifierState", "load_state", "save_state"]
 
 STATE_FORMAT = "attest-verifier-state/v1"
 MAX_STATE_SIZE = 4 * 1024 * 1024
@@ -87,6 +90,58 @@ class VerifierState:
                 raise MalformedError("state.malformed", f"bad root for log {origin!r}")
             out[origin] = Remembered(size, raw, note.encode("utf-8"))
         return cls(MappingProxyType(out))
+
+    def reconcile(
+        self,
+        origin: str,
+        checkpoint: Checkpoint,
+        note: bytes,
+        proofs: Sequence[ConsistencyProof],
+    ) -> Reconciled:
+        """Compare a verified checkpoint of ``origin`` with the remembered one
+        (specs/verification.md §4); the result carries the state to keep."""
+        seen = self.get(origin)
+        new = Remembered(checkpoint.size, checkpoint.root_hash, note)
+        if seen is None:
+            remembered = self.with_checkpoint(origin, new)
+            return Reconciled(True, f"first checkpoint seen for {origin}: remembered", remembered)
+        if seen.size == new.size:
+            if seen.root_hash == new.root_hash:
+                return Reconciled(True, f"same checkpoint as remembered (size {new.size})", self)
+            split = f"split view: {origin} showed two different trees of size {new.size}"
+            return Reconciled(False, split, self)
+        old, newer = (seen, new) if seen.size < new.size else (new, seen)
+        for p in proofs:
+            if (p.origin, p.old_size, p.new_size, p.old_root, p.new_root) != (
+                origin,
+                old.size,
+                newer.size,
+                old.root_hash,
+                newer.root_hash,
+            ):
+                continue
+            try:
+                verify_consistency(old.size, newer.size, old.root_hash, newer.root_hash, p.proof)
+            except AttestError as exc:
+                return Reconciled(False, f"split view: {exc.message}", self)
+            kept = self.with_checkpoint(origin, newer) if newer is new else self
+            return Reconciled(True, f"consistent with remembered size {seen.size}", kept)
+        return Reconciled(
+            None,
+            f"no consistency proof between remembered size {seen.size} and {new.size}; "
+            "not compared (give one with --consistency)",
+            self,
+        )
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    """A checkpoint against the remembered one: ``consistent`` is True (proven or first
+    seen), False (a split view), or None (not compared: no proof between the two sizes)."""
+
+    consistent: bool | None
+    reason: str
+    state: VerifierState
 
 
 def load_state(path: str | os.PathLike[str]) -> VerifierState:
