@@ -21,9 +21,9 @@ from _fuzz_world import ISSUER_KEY, seeds_cbor
 
 from attest.codec.cbor import decode_cbor, encode_deterministic, peek_tag
 from attest.errors import AttestError
+from attest.evaluation.credential import open_credential
 from attest.tlog.entry import LogEntry
 from attest.vc import cose
-from attest.verifier import pipeline as _verify
 
 
 def _decode(data: bytes) -> None:
@@ -42,7 +42,7 @@ _TARGETS: tuple[Callable[[bytes], object], ...] = (
     _decode,
     _entry,
     lambda d: cose.verify(d, ISSUER_KEY, allow_untagged=True),
-    _verify._verify_cose,
+    open_credential,
 )
 
 

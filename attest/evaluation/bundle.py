@@ -22,7 +22,10 @@ from attest.codec.canonical import parse_json
 from attest.codec.cbor import decode_cbor, encode_deterministic
 from attest.codec.digest import Digest
 from attest.errors import LimitExceededError, MalformedError
+from attest.tlog.checkpoint import Checkpoint, parse_checkpoint
 from attest.tlog.entry import LogEntry
+from attest.tlog.note import SignedNote
+from attest.tlog.note import parse as parse_note
 from attest.tlog.proof import TlogProof, parse_tlog_proof
 
 __all__ = [
@@ -88,6 +91,8 @@ class Bundle:
     entries: tuple[LoggedEntry, ...]
     evidence_data: Mapping[str, bytes] = field(default_factory=dict)
     status_list: Mapping[str, Any] | None = None
+    #: The checkpoint every proof leads to, parsed once (its signatures are not verified).
+    note: SignedNote = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.entries or self.entries[0].role != "credential":
@@ -106,6 +111,13 @@ class Bundle:
         indices = [e.index for e in self.entries]
         if len(set(indices)) != len(indices):
             raise MalformedError("bundle.duplicate_entry", "an entry appears twice")
+        object.__setattr__(self, "note", parse_note(first))
+
+    @property
+    def claimed_checkpoint(self) -> Checkpoint:
+        """The checkpoint's body as the bundle states it, before any signature is checked
+        (for routing and display only; the verifier opens it with the log's key)."""
+        return parse_checkpoint(self.note.text)
 
     @property
     def is_cbor(self) -> bool:
@@ -259,7 +271,7 @@ def parse_bundle(data: bytes) -> Bundle:
             if not isinstance(text, str):
                 raise MalformedError("bundle.bad_field", f"entry {i} tlogProof must be text")
             proof_bytes = text.encode("utf-8")
-        entries.append(LoggedEntry(role, entry, parse_tlog_proof(proof_bytes)))
+        entries.append(LoggedEntry(role, entry, parse_tlog_proof(proof_bytes, check_note=False)))
 
     evidence: dict[str, bytes] = {}
     raw_evidence = doc.get("evidenceData", [])

@@ -24,8 +24,6 @@ from typing import Any
 from attest.errors import AttestError, LimitExceededError, UsageError
 from attest.evaluation.bundle import Bundle, parse_bundle
 from attest.service.published import tile_reader
-from attest.tlog import checkpoint as _checkpoint
-from attest.tlog import note as _note
 from attest.tlog.merkle import range_hash
 from attest.tlog.tiles import TileCache
 from attest.verifier.pipeline import verify
@@ -59,7 +57,7 @@ class _Judge:
     def _own_tree(self, bundle: Bundle, published: int) -> Remembered | None:
         """The log's own tree at the bundle's checkpoint size, if the bundle is from it."""
         try:
-            cp = _checkpoint.parse_checkpoint(_note.parse(bundle.checkpoint).text)
+            cp = bundle.claimed_checkpoint
         except AttestError:
             return None  # the verifier reports it
         if cp.origin != self.origin or not 0 < cp.size <= published:

@@ -158,13 +158,15 @@ class SignedCheckpoint:
 
 
 def open_checkpoint(
-    note: bytes,
+    note: bytes | _note.SignedNote,
     log: _note.Verifier,
     *,
     witnesses: Iterable[_note.Verifier] = (),
     origin: str | None = None,
 ) -> SignedCheckpoint:
     """Parse and verify a signed checkpoint; it must carry a valid signature by ``log``.
+
+    ``note`` is the note's bytes, or the note already parsed (a bundle parses its once).
 
     ``origin`` is the origin line the caller expects; by default the log key's name (C2SP:
     the log's key name SHOULD be its origin; pass it explicitly for logs such as
@@ -173,7 +175,7 @@ def open_checkpoint(
     with their timestamps. Lines by unknown keys are ignored.
     """
     witnesses = tuple(witnesses)
-    signed = _note.parse(note)
+    signed = note if isinstance(note, _note.SignedNote) else _note.parse(note)
     checkpoint = parse_checkpoint(signed.text)
     expected = log.name if origin is None else origin
     if checkpoint.origin != expected:

@@ -239,7 +239,7 @@ def checkpoint_signature(given: Given, known: Known) -> Outcome:
         )
     known.log = log
     known.signed = open_checkpoint(
-        bundle.checkpoint,
+        bundle.note,
         log.verifier,
         witnesses=[w.verifier for w in policy.witnesses],
         origin=log.origin,
