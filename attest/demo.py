@@ -20,10 +20,10 @@ from attest.evaluation.bundle import parse_bundle
 from attest.evaluation.inspection import describe
 from attest.evaluation.pact import TEMPLATE, parse_pact
 from attest.evaluation.results import parse_results
+from attest.files import generate_key_file
 from attest.issue import EvidenceFile, issue
 from attest.keys.did_key import encode_did_key
 from attest.keys.ed25519 import PublicKey
-from attest.keys.keyfile import generate_key_file
 from attest.store import status as status_store
 from attest.store.log import Log
 from attest.tlog.note import Ed25519Signer

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from attest.codec.canonical import canonicalize
-from attest.codec.digest import Digest, hash_bytes, hash_file
+from attest.codec.digest import Digest, hash_bytes
 from attest.errors import LimitExceededError, UsageError
 from attest.evaluation.bundle import Bundle, LoggedEntry
 from attest.evaluation.credential import (
@@ -29,6 +29,7 @@ from attest.evaluation.credential import (
 )
 from attest.evaluation.pact import Pact
 from attest.evaluation.results import Results, evaluate
+from attest.files import hash_file, read_file
 from attest.keys.ed25519 import PrivateKey
 from attest.store.log import Log
 from attest.tlog.entry import LogEntry
@@ -241,7 +242,7 @@ def _embedded(
                 "issue.evidence_too_large_to_embed",
                 f"{f.path.name} is over {MAX_EMBEDDED} bytes; reference it instead",
             )
-        content = f.path.read_bytes()
+        content = read_file(f.path, MAX_EMBEDDED, what="evidence")
         if hash_bytes(content) != ref.digest:
             raise UsageError(
                 "issue.evidence_changed", f"{f.path.name} changed while it was being issued"

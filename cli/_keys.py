@@ -15,7 +15,7 @@ __all__ = ["load_signing_key"]
 
 def load_signing_key(path: str | Path) -> NamedKey:
     """The key in ``path`` (an attest key file or a PEM), unlocked."""
-    from attest.keys.keyfile import read_key_file
+    from attest.files import read_key_file
 
     key_file = read_key_file(path)
     passphrase = read_passphrase(confirm=False) if key_file.encrypted else None

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from ._errors import handle_errors, printable
+from ._input import read_input
 from ._keys import load_signing_key
 
 __all__ = ["inspect", "issue"]
@@ -106,8 +107,8 @@ def issue(
     from attest.store.log import Log, read_config
     from attest.tlog.note import Ed25519Signer
 
-    pact = parse_pact(pact_file.read_bytes())
-    measured = parse_results(results.read_bytes())
+    pact = parse_pact(read_input(pact_file, "pact"))
+    measured = parse_results(read_input(results, "results"))
     validity = parse_duration(valid_for)
     when = _now(now)
     config = read_config(log_dir)
@@ -159,13 +160,10 @@ def issue(
 @handle_errors
 def inspect(bundle_file: Path, as_json: bool) -> None:
     """Show what a bundle claims. Nothing is verified here: use 'attest verify'."""
-    from attest._fs import read_regular
-    from attest.evaluation.bundle import MAX_BUNDLE_SIZE, parse_bundle
+    from attest.evaluation.bundle import parse_bundle
     from attest.evaluation.inspection import describe
 
-    view = describe(
-        parse_bundle(read_regular(bundle_file, MAX_BUNDLE_SIZE, code="bundle", follow=True))
-    )
+    view = describe(parse_bundle(read_input(bundle_file, "bundle")))
     if as_json:
         click.echo(json.dumps(view, indent=2))
         return

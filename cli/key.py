@@ -101,12 +101,8 @@ def generate(
     mode 0600. Prints the public did:key, note verifier key and fingerprint; never the secret.
     """
     from attest.errors import KeyFileError
-    from attest.keys.keyfile import (
-        KdfParams,
-        check_key_name,
-        default_key_file_name,
-        generate_key_file,
-    )
+    from attest.files import generate_key_file
+    from attest.keys.keyfile import KdfParams, check_key_name, default_key_file_name
 
     presets = {
         "interactive": KdfParams.interactive,
@@ -146,7 +142,7 @@ def show(file: Path, name: str | None, as_json: bool) -> None:
     Never prints the secret. Only an encrypted PEM file needs its passphrase
     (ATTEST_PASSPHRASE, or the terminal) to be shown.
     """
-    from attest.keys.keyfile import read_key_file
+    from attest.files import read_key_file
 
     key_file = read_key_file(file, name=name)
     info: dict[str, str | bool] = {
@@ -195,9 +191,9 @@ def export(
     The passphrase, when one is needed, comes from ATTEST_PASSPHRASE or the terminal.
     """
     from attest.errors import UsageError
+    from attest.files import read_key_file, write_key_file
     from attest.keys.did_key import encode_did_key
     from attest.keys.jwk import encode_private_jwk, encode_public_jwk
-    from attest.keys.keyfile import read_key_file, write_key_file
     from attest.keys.pem import encode_private_key_pem, encode_public_key_pem
     from attest.tlog.note import format_verifier_key
 

@@ -137,8 +137,8 @@ def append(
     --server URL the digests are submitted to a shared log, signed with --key, and each
     index is printed once the server's checkpoint covers it, its tlog-proof checked.
     """
-    from attest.codec.digest import hash_file
     from attest.errors import UsageError
+    from attest.files import hash_file
     from attest.tlog.entry import LogEntry
 
     if server is None:
@@ -263,23 +263,33 @@ def prove(directory: Path, index: int | None, digest: str | None, output: Path |
 @click.option("--json", "as_json", is_flag=True)
 @handle_errors
 def consistency(directory: Path, old_size: int, new_size: int | None, as_json: bool) -> None:
-    """Print an RFC 9162 consistency proof between two tree sizes."""
+    """Print an RFC 9162 consistency proof between two tree sizes.
+
+    With --json, the form 'attest verify --consistency' reads (attest.tlog.consistency).
+    """
+    from attest.tlog.consistency import ConsistencyProof
+
     with _open(directory, None, write=False, sign=False) as lg:
         new = lg.checkpoint_size if new_size is None else new_size
-        proof = [_b64(h) for h in lg.consistency_proof(old_size, new)]
-        old_root = _b64(lg.tree_hash(old_size)) if old_size else None
-        new_root = _b64(lg.tree_hash(new))
-        origin = lg.origin
-    data = {
-        "origin": origin,
-        "old_size": old_size,
-        "old_root": old_root,
-        "new_size": new,
-        "new_root": new_root,
-        "proof": proof,
-    }
-    lines = [f"old {old_size} {old_root}", f"new {new} {new_root}", *proof]
-    _emit(data, as_json, "\n".join(lines))
+        hashes = tuple(lg.consistency_proof(old_size, new))  # checks the sizes first
+        proof = ConsistencyProof(
+            origin=lg.origin,
+            old_size=old_size,
+            old_root=lg.tree_hash(old_size),
+            new_size=new,
+            new_root=lg.tree_hash(new),
+            proof=hashes,
+        )
+    if as_json:
+        click.echo(proof.to_json().decode("utf-8"))
+        return
+    old_root = _b64(proof.old_root) if old_size else None
+    lines = [
+        f"old {old_size} {old_root}",
+        f"new {new} {_b64(proof.new_root)}",
+        *(_b64(h) for h in proof.proof),
+    ]
+    click.echo("\n".join(lines))
 
 
 @log.command()

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ._errors import handle_errors
+from ._input import read_input
 from ._template import template_command
 
 __all__ = ["pact"]
@@ -35,7 +36,7 @@ def show(file: Path, as_json: bool) -> None:
     """Parse a pact (TOML or JSON) and print its obligations and digest."""
     from attest.evaluation.pact import parse_pact
 
-    p = parse_pact(file.read_bytes())
+    p = parse_pact(read_input(file, "pact"))
     if as_json:
         click.echo(json.dumps({"digest": str(p.digest), "pact": p.to_json()}, indent=2))
         return

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ._errors import handle_errors
+from ._input import read_input
 from ._keys import load_signing_key
 
 if TYPE_CHECKING:
@@ -40,6 +41,16 @@ def _vcapi(
     key = load_signing_key(issuer_key).private_key if issuer_key is not None else None
     store = open_store(status_store, write=True) if status_store is not None else None
     return VcApi(key, store, VcApiConfig(cryptosuite=cryptosuite, token=token))
+
+
+def _read_token(path: Path) -> str:
+    """The bearer token in ``path`` (UTF-8, surrounding whitespace dropped)."""
+    from attest.errors import UsageError
+
+    try:
+        return read_input(path, "token").decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise UsageError("token.bad_encoding", f"{path} is not UTF-8 text") from None
 
 
 @click.command()
@@ -160,10 +171,10 @@ def serve(
         raise UsageError(
             "serve.missing_extra", f"the server needs: pip install 'attest[server]' ({exc.name})"
         ) from None
+    from attest.files import load_policy
     from attest.store.log import Log, read_config
     from attest.tlog.note import Ed25519Signer
     from attest.tlog.submission import parse_submitters
-    from attest.verifier.policy import load_policy
 
     config = ServiceConfig(
         queue_size=queue_size,
@@ -178,10 +189,12 @@ def serve(
         raise UsageError("serve.needs_log", "--policy, --submitters and --key need --log")
     if log_dir is None and not (vc_api or issuer_key):
         raise UsageError("serve.nothing_to_serve", "give --log, --issuer-key or --vc-api")
-    token = token_file.read_text().strip() if token_file is not None else None
+    token = _read_token(token_file) if token_file is not None else None
     vcapi = _vcapi(issuer_key, status_store, cryptosuite, token) if vc_api or issuer_key else None
     policy = load_policy(policy_file) if policy_file is not None else None
-    allowed = parse_submitters(submitters.read_bytes()) if submitters is not None else None
+    allowed = (
+        parse_submitters(read_input(submitters, "submitters")) if submitters is not None else None
+    )
     log = None
     if log_dir is not None and allowed is not None:
         log_config = read_config(log_dir)

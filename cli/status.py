@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ._errors import handle_errors
+from ._input import read_input
 from ._keys import load_signing_key
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ def _target_index(store: StatusStore, index: int | None, bundle: Path | None, pu
     if index is not None:
         return index
     assert bundle is not None
-    document = credential_document(parse_bundle(bundle.read_bytes()))
+    document = credential_document(parse_bundle(read_input(bundle, "bundle")))
     entries = [e for e in credential_entries(document) if e.purpose == purpose]
     if not entries:
         raise UsageError(

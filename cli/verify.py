@@ -7,12 +7,16 @@ import os
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ._errors import handle_errors, printable
+from ._input import read_input
 from ._template import template_command
+
+if TYPE_CHECKING:
+    from attest.tlog.consistency import ConsistencyProof
 
 __all__ = ["policy", "verify"]
 
@@ -111,15 +115,12 @@ def verify(
     k-of-n rule, one trust dimension at a time. With --server, an attest server decides
     under its own policy instead, with the same output and exit status.
     """
-    from attest._fs import read_regular
-    from attest.codec.canonical import MAX_SIZE, parse_json
+    from attest.codec.canonical import parse_json
     from attest.codec.dates import parse_datetime_stamp
-    from attest.codec.digest import hash_file
     from attest.errors import MalformedError, UsageError
-    from attest.evaluation.bundle import MAX_BUNDLE_SIZE
+    from attest.files import hash_file, load_policy, load_state, save_state
     from attest.verifier.pipeline import verify as verify_bundles
-    from attest.verifier.policy import load_policy
-    from attest.verifier.state import VerifierState, load_state, save_state
+    from attest.verifier.state import VerifierState
 
     if w3c:
         for name, value in (
@@ -156,7 +157,7 @@ def verify(
     when = parse_datetime_stamp(now) if now else datetime.now(UTC)
     status_lists = []
     for f in status_files:
-        doc = parse_json(read_regular(f, MAX_SIZE, code="status", follow=True))
+        doc = parse_json(read_input(f, "status"))
         if not isinstance(doc, dict):
             raise MalformedError("status.malformed", f"{f} is not a status list credential")
         status_lists.append(doc)
@@ -169,7 +170,7 @@ def verify(
     state_path = None if no_state else (state_file or default_state_path())
     state = load_state(state_path) if state_path is not None else VerifierState()
     decision = verify_bundles(
-        {str(p): read_regular(p, MAX_BUNDLE_SIZE, code="bundle", follow=True) for p in bundles},
+        {str(p): read_input(p, "bundle") for p in bundles},
         policy,
         now=when,
         state=state,
@@ -202,19 +203,18 @@ def _verify_w3c(
     as_json: bool,
 ) -> None:
     """Verify W3C credentials or presentations offline; print each result; exit 0/1/2."""
-    from attest._fs import read_regular
-    from attest.codec.canonical import MAX_SIZE, parse_json
+    from attest.codec.canonical import parse_json
     from attest.vc.verifier import verify_credential, verify_presentation
 
     lists: dict[str, Any] = {}
     for f in status_files:
-        doc = parse_json(read_regular(f, MAX_SIZE, code="status", follow=True))
+        doc = parse_json(read_input(f, "status"))
         list_url = doc.get("id") if isinstance(doc, dict) else None
         if isinstance(list_url, str):
             lists[list_url] = doc
     results = {}
     for path in files:
-        doc = parse_json(read_regular(path, MAX_SIZE, code="credential", follow=True))
+        doc = parse_json(read_input(path, "credential"))
         types = doc.get("type") if isinstance(doc, dict) else None
         is_vp = types == "VerifiablePresentation" or (
             isinstance(types, list) and "VerifiablePresentation" in types
@@ -253,7 +253,7 @@ def _verify_remote(server: str, bundle: Path, as_json: bool) -> None:
     from attest.client import ServiceClient
     from attest.errors import RemoteError
 
-    result = ServiceClient(server).verify(bundle.read_bytes())
+    result = ServiceClient(server).verify(read_input(bundle, "bundle"))
     if as_json:
         click.echo(json.dumps(result.decision, indent=2))
     else:
@@ -267,30 +267,17 @@ def _verify_remote(server: str, bundle: Path, as_json: bool) -> None:
     raise click.exceptions.Exit(EXIT_ACCEPT if result.accepted else EXIT_REJECT)
 
 
-def _consistency(path: Path) -> Any:
-    import base64
+def _consistency(path: Path) -> ConsistencyProof:
+    """The consistency proof in ``path`` ('attest log consistency --json' output)."""
+    from attest.errors import LimitExceededError, MalformedError
+    from attest.tlog.consistency import ConsistencyProof
 
-    from attest._fs import read_regular
-    from attest.codec.canonical import MAX_SIZE, parse_json
-    from attest.errors import MalformedError
-    from attest.verifier.pipeline import ConsistencyProof
-
-    doc: Any = parse_json(read_regular(path, MAX_SIZE, code="consistency", follow=True))
+    data = read_input(path, "consistency")
     try:
-        assert isinstance(doc, dict)
-        return ConsistencyProof(
-            origin=str(doc["origin"]),
-            old_size=int(doc["old_size"]),
-            old_root=base64.b64decode(str(doc["old_root"]), validate=True),
-            new_size=int(doc["new_size"]),
-            new_root=base64.b64decode(str(doc["new_root"]), validate=True),
-            proof=tuple(base64.b64decode(str(h), validate=True) for h in doc["proof"]),
-        )
-    except (AssertionError, KeyError, TypeError, ValueError) as exc:
-        raise MalformedError(
-            "consistency.malformed",
-            f"{path} is not 'attest log consistency --json' output with origin",
-        ) from exc
+        return ConsistencyProof.from_json(data)
+    except MalformedError as exc:
+        error = LimitExceededError if isinstance(exc, LimitExceededError) else MalformedError
+        raise error(exc.code, f"{path}: {exc.message}") from None
 
 
 def _render(d: Mapping[str, Any]) -> None:
@@ -364,7 +351,7 @@ template_command(
 @handle_errors
 def check(file: Path) -> None:
     """Parse a policy and summarize what it trusts."""
-    from attest.verifier.policy import load_policy
+    from attest.files import load_policy
 
     p = load_policy(file)
     for i in p.issuers:

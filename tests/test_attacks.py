@@ -23,9 +23,10 @@ import pytest
 
 from attest.codec import multibase
 from attest.codec.cbor import CBORTag, decode_cbor, encode_deterministic
-from attest.codec.digest import hash_bytes, hash_file
+from attest.codec.digest import hash_bytes
 from attest.errors import AttestError, LimitExceededError, MalformedError, UsageError
 from attest.evaluation.bundle import Bundle, LoggedEntry, parse_bundle
+from attest.files import hash_file
 from attest.keys import did_key
 from attest.keys.ed25519 import PublicKey
 from attest.store.log import Log, read_tile_at
@@ -788,7 +789,7 @@ def test_evidence_names_with_traversal_read_nothing_outside(world: World, tmp_pa
     folder = tmp_path / "evidence"
     folder.mkdir()
     supplied = {p.name: hash_file(p, follow=False)[0] for p in folder.iterdir()}
-    with mock.patch("attest.codec.digest.hash_file", side_effect=AssertionError("read a file")):
+    with mock.patch("attest.files.hash_file", side_effect=AssertionError("read a file")):
         d = run(b, evidence=supplied)
     check = next(c for c in d.bundles[0].checks if c.step == "evidence.bytes")
     assert check.result == "not-applicable"

@@ -19,7 +19,7 @@ from attest.errors import AttestError
 from attest.evaluation.bundle import Bundle, parse_bundle
 from attest.evaluation.inspection import describe
 from attest.evaluation.pact import TEMPLATE
-from attest.keys.keyfile import read_key_file
+from attest.files import read_key_file
 from attest.store.log import Log
 from attest.tlog import merkle
 from attest.tlog import proof as tlog_proof

@@ -16,6 +16,7 @@ from click.testing import CliRunner, Result
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from attest import files
 from attest.keys import keyfile
 from attest.keys.ed25519 import PrivateKey
 from attest.keys.keyfile import KdfParams, NamedKey
@@ -43,7 +44,7 @@ def assert_error(result: Result, code: str, exit_code: int = 2) -> None:
 def make_key_file(path: Path, name: str, seed: bytes, passphrase: str | None = PASS) -> Path:
     key = NamedKey(name, PrivateKey(seed))
     data = keyfile.encode_key_file(key, passphrase, allow_unencrypted=passphrase is None, kdf=FAST)
-    keyfile.write_key_file(path, data)
+    files.write_key_file(path, data)
     return path
 
 
@@ -57,7 +58,7 @@ def test_generate_with_environment_passphrase(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert stat.S_IMODE(out.stat().st_mode) == 0o600 or os.name != "posix"
-    key = keyfile.read_key_file(out).unlock(PASS)
+    key = files.read_key_file(out).unlock(PASS)
     assert key.name == "example.com/evaluator"
     lines = dict(line.split(":", 1) for line in result.stdout.splitlines()[1:])
     assert lines["did"].strip() == "did:key:z" + _b58(b"\xed\x01" + key.public_key.raw)
@@ -92,7 +93,7 @@ def test_generate_prompts_twice_without_the_environment(tmp_path: Path) -> None:
         stdin="typed pass\ntyped pass\n",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert keyfile.read_key_file(out).unlock("typed pass").name == "a.example/k"
+    assert files.read_key_file(out).unlock("typed pass").name == "a.example/k"
     assert "typed pass" not in result.output  # hidden input is not echoed
 
 
@@ -103,7 +104,7 @@ def test_generate_no_passphrase(tmp_path: Path) -> None:
     assert "unencrypted" in result.stderr
     doc = json.loads(out.read_text())
     assert doc["secret"]["encryption"] == "none"
-    assert not keyfile.read_key_file(out).encrypted
+    assert not files.read_key_file(out).encrypted
     assert doc["secret"]["seed"] not in result.output
 
 
@@ -117,7 +118,7 @@ def test_generate_refuses_to_overwrite(tmp_path: Path) -> None:
         env=ENV,
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert keyfile.read_key_file(out).name == "a.example/k"
+    assert files.read_key_file(out).name == "a.example/k"
 
 
 @pytest.mark.parametrize("name", ["has space", "has+plus", ""])

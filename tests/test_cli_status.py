@@ -15,10 +15,10 @@ from attest.demo import RESULTS
 from attest.evaluation.bundle import Bundle
 from attest.evaluation.pact import TEMPLATE, parse_pact
 from attest.evaluation.results import parse_results
+from attest.files import read_key_file
 from attest.issue import issue
 from attest.keys import did_key
 from attest.keys.ed25519 import PrivateKey
-from attest.keys.keyfile import read_key_file
 from attest.store import status as ss
 from attest.store.log import Log
 from attest.tlog.note import Ed25519Signer

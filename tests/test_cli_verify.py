@@ -14,9 +14,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from attest.codec.dates import format_datetime_stamp, parse_datetime_stamp
+from attest.files import load_policy, load_state, save_state
 from attest.tlog.note import Ed25519Signer
-from attest.verifier.policy import TEMPLATE, load_policy
-from attest.verifier.state import Remembered, VerifierState, load_state, save_state
+from attest.verifier.policy import TEMPLATE
+from attest.verifier.state import Remembered, VerifierState
 from attest_cli.main import cli
 
 from .helpers.verify_world import (

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from nacl import pwhash
 from nacl.secret import SecretBox
 
+from attest import files
 from attest.errors import AttestError, KeyFileError, UsageError
 from attest.keys import keyfile, pem
 from attest.keys.ed25519 import PrivateKey
@@ -243,7 +244,7 @@ def test_written_with_mode_0600(tmp_path: Path) -> None:
     old = os.umask(0)  # even with a permissive umask
     try:
         path = tmp_path / "k.key"
-        keyfile.write_key_file(path, b"data")
+        files.write_key_file(path, b"data")
     finally:
         os.umask(old)
     assert _mode(path) == 0o600
@@ -255,7 +256,7 @@ def test_refuses_to_overwrite(tmp_path: Path) -> None:
     path = tmp_path / "k.key"
     path.write_bytes(b"precious")
     with pytest.raises(KeyFileError) as info:
-        keyfile.write_key_file(path, b"new")
+        files.write_key_file(path, b"new")
     assert info.value.code == "keyfile.exists"
     assert path.read_bytes() == b"precious"
     assert [p.name for p in tmp_path.iterdir()] == ["k.key"]
@@ -266,7 +267,7 @@ def test_overwrite_when_asked(tmp_path: Path) -> None:
     path = tmp_path / "k.key"
     path.write_bytes(b"old")
     path.chmod(0o644)
-    keyfile.write_key_file(path, b"new", overwrite=True)
+    files.write_key_file(path, b"new", overwrite=True)
     assert path.read_bytes() == b"new"
     assert _mode(path) == 0o600
 
@@ -277,27 +278,27 @@ def test_does_not_write_through_a_symlink(tmp_path: Path) -> None:
     link = tmp_path / "k.key"
     link.symlink_to(target)
     with pytest.raises(KeyFileError) as info:
-        keyfile.write_key_file(link, b"new")
+        files.write_key_file(link, b"new")
     assert info.value.code == "keyfile.exists"
     assert not target.exists()
 
 
 def test_write_into_missing_directory(tmp_path: Path) -> None:
     with pytest.raises(KeyFileError) as info:
-        keyfile.write_key_file(tmp_path / "missing" / "k.key", b"x")
+        files.write_key_file(tmp_path / "missing" / "k.key", b"x")
     assert info.value.code == "keyfile.write_failed"
 
 
 def test_read_missing_file(tmp_path: Path) -> None:
     with pytest.raises(KeyFileError) as info:
-        keyfile.read_key_file(tmp_path / "nope.key")
+        files.read_key_file(tmp_path / "nope.key")
     assert info.value.code == "keyfile.unreadable"
 
 
 def test_generate_then_read(tmp_path: Path) -> None:
     path = tmp_path / "k.key"
-    key = keyfile.generate_key_file(path, "example.com/evaluator", "pw", kdf=FAST)
-    parsed = keyfile.read_key_file(path)
+    key = files.generate_key_file(path, "example.com/evaluator", "pw", kdf=FAST)
+    parsed = files.read_key_file(path)
     assert parsed.encrypted
     assert parsed.public_key == key.public_key
     assert parsed.unlock("pw") == key
@@ -305,20 +306,20 @@ def test_generate_then_read(tmp_path: Path) -> None:
         parsed.unlock("wrong")
     assert info.value.code == "keyfile.bad_passphrase"
     with pytest.raises(KeyFileError) as info:
-        keyfile.generate_key_file(path, "example.com/evaluator", "pw", kdf=FAST)
+        files.generate_key_file(path, "example.com/evaluator", "pw", kdf=FAST)
     assert info.value.code == "keyfile.exists"
 
 
 def test_tampered_file_on_disk(tmp_path: Path) -> None:
     path = tmp_path / "k.key"
-    keyfile.generate_key_file(path, "example.com/evaluator", "pw", kdf=FAST)
+    files.generate_key_file(path, "example.com/evaluator", "pw", kdf=FAST)
     doc = json.loads(path.read_text())
     ct = bytearray(base64.b64decode(doc["secret"]["ciphertext"]))
     ct[20] ^= 0x80
     doc["secret"]["ciphertext"] = base64.b64encode(bytes(ct)).decode()
     path.write_text(json.dumps(doc))
     with pytest.raises(KeyFileError) as info:
-        keyfile.read_key_file(path).unlock("pw")
+        files.read_key_file(path).unlock("pw")
     assert info.value.code == "keyfile.bad_passphrase"
 
 
@@ -332,7 +333,7 @@ def test_pem_key_file_needs_a_name() -> None:
 
 
 def test_pem_key_file() -> None:
-    parsed = keyfile.read_key_file(vectors.path("keys/openssl/ed25519.pem"), name="openssl/key")
+    parsed = files.read_key_file(vectors.path("keys/openssl/ed25519.pem"), name="openssl/key")
     assert (parsed.kind, parsed.encrypted, parsed.name) == ("pem", False, "openssl/key")
     key = parsed.unlock()
     assert parsed.public_key == key.public_key
@@ -342,8 +343,8 @@ def test_pem_key_file() -> None:
 
 @pytest.mark.parametrize("name", ["ed25519-pbkdf2.pem", "ed25519-scrypt.pem"])
 def test_encrypted_pem_key_file(name: str) -> None:
-    plain = keyfile.read_key_file(vectors.path("keys/openssl/ed25519.pem"), name="k").unlock()
-    parsed = keyfile.read_key_file(vectors.path(f"keys/openssl/{name}"), name="k")
+    plain = files.read_key_file(vectors.path("keys/openssl/ed25519.pem"), name="k").unlock()
+    parsed = files.read_key_file(vectors.path(f"keys/openssl/{name}"), name="k")
     assert (parsed.kind, parsed.encrypted, parsed.public_key) == ("pem", True, None)
     assert parsed.unlock(OPENSSL_PASS) == plain
     for passphrase, code in (
@@ -357,9 +358,9 @@ def test_encrypted_pem_key_file(name: str) -> None:
 
 def test_pem_errors_become_key_file_errors() -> None:
     with pytest.raises(KeyFileError) as info:
-        keyfile.read_key_file(vectors.path("keys/openssl/p256.pem"), name="k")
+        files.read_key_file(vectors.path("keys/openssl/p256.pem"), name="k")
     assert info.value.code == "keyfile.unsupported_key_type"
-    huge = keyfile.read_key_file(vectors.path("keys/openssl/ed25519-pbkdf2-huge.pem"), name="k")
+    huge = files.read_key_file(vectors.path("keys/openssl/ed25519-pbkdf2-huge.pem"), name="k")
     with pytest.raises(KeyFileError) as info:
         huge.unlock(OPENSSL_PASS)
     assert info.value.code == "keyfile.kdf_too_costly"

@@ -27,10 +27,11 @@ from attest.codec.dates import parse_datetime_stamp
 from attest.codec.digest import hash_bytes
 from attest.errors import MalformedError
 from attest.evaluation.bundle import Bundle
+from attest.files import load_state, save_state
 from attest.store.log import Log
 from attest.tlog.note import Ed25519Signer
 from attest.verifier.pipeline import STEPS, ConsistencyProof, Decision, verify
-from attest.verifier.state import Remembered, VerifierState, load_state, save_state
+from attest.verifier.state import Remembered, VerifierState
 
 from .helpers.verify_world import (
     EVIDENCE,

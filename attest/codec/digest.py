@@ -1,23 +1,20 @@
-"""Content digests: ``sha256:<64 lowercase hex>``, and streaming file hashing.
+"""Content digests: ``sha256:<64 lowercase hex>``.
 
-Evidence files can be far larger than memory, so :func:`hash_file` reads in fixed-size
-chunks: constant memory whatever the size.
+Hashing a file is I/O and lives at the edge (:func:`attest.files.hash_file`, which streams
+in :data:`CHUNK_SIZE` chunks: constant memory whatever the size).
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import stat
-from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from attest.errors import MalformedError
 
-__all__ = ["CHUNK_SIZE", "Digest", "hash_bytes", "hash_file"]
+__all__ = ["CHUNK_SIZE", "Digest", "hash_bytes"]
 
+#: Bytes read at a time when a file is hashed.
 CHUNK_SIZE = 1 << 20
 _TEXT = re.compile(r"sha256:[0-9a-f]{64}")
 
@@ -48,39 +45,3 @@ class Digest:
 
 def hash_bytes(data: bytes) -> Digest:
     return Digest(hashlib.sha256(data).digest())
-
-
-def hash_file(
-    path: str | Path, *, progress: Callable[[int], None] | None = None, follow: bool = True
-) -> tuple[Digest, int]:
-    """Stream ``path`` through SHA-256; returns the digest and the number of bytes read.
-
-    ``progress`` is called with the byte count of each chunk as it is hashed. Without
-    ``follow`` (files in a folder a stranger filled) the path must name a regular file itself:
-    a symlink is refused, not followed (``O_NOFOLLOW``), and so is a FIFO or device
-    (``evidence.not_regular``).
-    """
-    h = hashlib.sha256()
-    size = 0
-    buf = bytearray(CHUNK_SIZE)
-    view = memoryview(buf)
-    if follow:
-        f = open(path, "rb", buffering=0)  # noqa: SIM115 (closed by the with below)
-    else:
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-        except OSError as exc:
-            if isinstance(exc, FileNotFoundError) or not os.path.islink(path):
-                raise
-            raise MalformedError("evidence.not_regular", f"{path} is a symlink") from None
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            os.close(fd)
-            raise MalformedError("evidence.not_regular", f"{path} is not a regular file")
-        f = open(fd, "rb", buffering=0)  # noqa: SIM115
-    with f:
-        while n := f.readinto(buf):
-            h.update(view[:n])
-            size += n
-            if progress is not None:
-                progress(n)
-    return Digest(h.digest()), size

@@ -1,4 +1,4 @@
-"""Private key files: the one module of the key code that touches the disk.
+"""Private key files: their format, encoded and parsed over bytes (no disk here).
 
 A key file holds a signing key's name (its signed-note key name, e.g.
 ``example.com/evaluator``), its public key, and its 32-byte seed, encrypted with a
@@ -6,14 +6,15 @@ passphrase: Argon2id stretches the passphrase into a key for XSalsa20-Poly1305 (
 ``crypto_pwhash`` and ``crypto_secretbox``). The format is JSON with a version; its every byte
 is described in specs/keys.md. The Argon2id cost is stored in the file and bounded on read,
 so a hostile file cannot make us spend minutes or gigabytes. Files are written atomically,
-with owner-only permissions, and never over an existing file unless asked.
+with owner-only permissions, and never over an existing file unless asked
+(:mod:`attest.files` reads and writes them).
 
 PKCS#8 PEM files, optionally encrypted, are read too, so keys made by OpenSSL can be used;
 their name comes from the caller, since PEM has nowhere to keep one.
 
 Parsing (:func:`parse_key_file`) is pure and cheap; the passphrase work happens only in
-:meth:`KeyFile.unlock`. Only :func:`read_key_file`, :func:`write_key_file` and
-:func:`generate_key_file` do I/O.
+:meth:`KeyFile.unlock`. :func:`attest.files.read_key_file`, :func:`attest.files.write_key_file`
+and :func:`attest.files.generate_key_file` do the I/O.
 """
 
 from __future__ import annotations
@@ -21,13 +22,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import os
 import re
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Final, Literal
 
 from nacl import pwhash
@@ -58,10 +57,7 @@ __all__ = [
     "check_key_name",
     "default_key_file_name",
     "encode_key_file",
-    "generate_key_file",
     "parse_key_file",
-    "read_key_file",
-    "write_key_file",
 ]
 
 FORMAT: Final = "attest-key"
@@ -434,86 +430,3 @@ def parse_key_file(data: bytes, *, name: str | None = None) -> KeyFile:
     if data.lstrip().startswith(b"-----BEGIN "):
         return _parse_pem(data, name)
     return _parse_json(data, name)
-
-
-# --- the disk ---------------------------------------------------------------------------
-
-
-def read_key_file(path: str | os.PathLike[str], *, name: str | None = None) -> KeyFile:
-    """Read and parse the key file at ``path`` (see :func:`parse_key_file`)."""
-    try:
-        with open(path, "rb") as f:
-            data = f.read(MAX_KEY_FILE_SIZE + 1)
-    except OSError as exc:
-        raise _bad("keyfile.unreadable", f"cannot read {os.fspath(path)}: {exc.strerror}") from exc
-    return parse_key_file(data, name=name)
-
-
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return  # not every platform can open a directory; the rename is still atomic
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def write_key_file(path: str | os.PathLike[str], data: bytes, *, overwrite: bool = False) -> None:
-    """Write ``data`` to ``path`` atomically, readable by the owner only (mode 0600).
-
-    The bytes go to a fresh temporary file beside ``path`` (created ``O_EXCL``, mode 0600),
-    are flushed to disk, then linked into place, which fails if ``path`` exists (or renamed
-    over it when ``overwrite`` is set). A crash leaves either no key file or a whole one.
-    """
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.{secrets.token_hex(8)}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    flags |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
-    try:
-        fd = os.open(tmp, flags, 0o600)
-    except OSError as exc:
-        raise _bad(
-            "keyfile.write_failed", f"cannot create a file in {target.parent}: {exc.strerror}"
-        ) from exc
-    try:
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        if overwrite:
-            os.replace(tmp, target)
-        else:
-            try:
-                os.link(tmp, target)
-            except FileExistsError as exc:
-                raise _bad(
-                    "keyfile.exists", f"{target} already exists; refusing to overwrite it"
-                ) from exc
-    except OSError as exc:
-        raise _bad("keyfile.write_failed", f"cannot write {target}: {exc.strerror}") from exc
-    finally:
-        tmp.unlink(missing_ok=True)
-    _fsync_dir(target.parent)
-
-
-def generate_key_file(
-    path: str | os.PathLike[str],
-    name: str,
-    passphrase: str | None,
-    *,
-    allow_unencrypted: bool = False,
-    kdf: KdfParams | None = None,
-    overwrite: bool = False,
-) -> NamedKey:
-    """Make a fresh key named ``name`` and write it to ``path`` (see :func:`encode_key_file`)."""
-    key = NamedKey(name, PrivateKey.generate())
-    data = encode_key_file(key, passphrase, allow_unencrypted=allow_unencrypted, kdf=kdf)
-    write_key_file(path, data, overwrite=overwrite)
-    return key

@@ -23,11 +23,12 @@ from typing import Any
 
 from attest.errors import AttestError, LimitExceededError, UsageError
 from attest.evaluation.bundle import Bundle, parse_bundle
+from attest.files import load_policy
 from attest.service.published import tile_reader
 from attest.tlog.merkle import range_hash
 from attest.tlog.tiles import TileCache
 from attest.verifier.pipeline import verify
-from attest.verifier.policy import Policy, load_policy
+from attest.verifier.policy import Policy
 from attest.verifier.state import Remembered, VerifierState
 
 __all__ = ["BUNDLE_NAME", "Outcome", "VerifyPool"]

@@ -3,21 +3,19 @@
 A policy is a TOML file the counterparty writes. Nothing is trusted by omission: a policy
 names at least one issuer and one log, every issuer lists the dimensions it may attest, and
 unknown fields are errors, so a typo can never widen trust. Parsing is pure; reading key
-files named by the policy happens in :func:`load_policy`.
+files named by the policy happens in :func:`attest.files.load_policy`.
 """
 
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from attest import _fs
 from attest.codec.dates import format_datetime_stamp, parse_datetime_stamp
+from attest.codec.document import read_table
 from attest.codec.duration import parse_duration
 from attest.errors import LimitExceededError, MalformedError
 from attest.evaluation.pact import COMPARATORS
@@ -38,7 +36,6 @@ __all__ = [
     "TrustedIssuer",
     "TrustedLog",
     "TrustedWitness",
-    "load_policy",
     "parse_policy",
 ]
 
@@ -270,12 +267,7 @@ def _issuer(item: Mapping[str, Any], i: int, resolve_key: KeyResolver | None) ->
 
 def parse_policy(data: bytes, *, resolve_key: KeyResolver | None = None) -> Policy:
     """Parse a TOML policy; every rule of specs/policy.md is checked here."""
-    if len(data) > MAX_POLICY_SIZE:
-        raise LimitExceededError("policy.too_large", f"a policy is at most {MAX_POLICY_SIZE} bytes")
-    try:
-        doc = tomllib.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise _fail("bad_toml", f"the policy is not valid TOML: {exc}") from exc
+    doc = read_table(data, what="policy", max_size=MAX_POLICY_SIZE, format="toml")
     if unknown := set(doc) - _TOP:
         raise _fail("unknown_field", f"unknown policy fields {sorted(unknown)}")
     if doc.get("version") != POLICY_VERSION:
@@ -388,25 +380,6 @@ def _decay(doc: Mapping[str, Any]) -> Decay | None:
     if isinstance(floor, bool) or not isinstance(floor, int | float) or not 0 < floor < 1:
         raise _fail("bad_decay", "[decay] floor must be a number strictly between 0 and 1")
     return Decay(_duration(d.get("half_life"), "half_life"), float(floor))
-
-
-def load_policy(path: str | Path) -> Policy:
-    """Read a policy file; ``key_file`` entries are read relative to the policy's folder."""
-    from attest.keys.keyfile import read_key_file
-
-    base = Path(path).parent
-
-    def resolve(name: str) -> PublicKey:
-        key_file = read_key_file(base / name)
-        if key_file.public_key is None:
-            raise _fail("bad_issuer", f"{name} keeps no public key in clear")
-        return key_file.public_key
-
-    try:
-        data = _fs.read_regular(path, MAX_POLICY_SIZE, code="policy", follow=True)
-    except OSError as exc:
-        raise _fail("unreadable", f"cannot read the policy {path}: {exc.strerror}") from None
-    return parse_policy(data, resolve_key=resolve)
 
 
 TEMPLATE = """\

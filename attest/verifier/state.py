@@ -2,27 +2,25 @@
 
 A later bundle whose checkpoint cannot be reconciled with it (same size, another root; or a
 consistency proof that fails) is a split view: the log showed this verifier two different
-histories. The state is a small JSON file, replaced atomically (specs/verification.md §4).
+histories. The state is a small JSON file, replaced atomically (specs/verification.md §4) by
+:func:`attest.files.save_state`.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import MappingProxyType
 
-from attest import _fs
 from attest.codec.canonical import parse_json
 from attest.errors import AttestError, MalformedError
 from attest.tlog.checkpoint import Checkpoint
 from attest.tlog.consistency import ConsistencyProof
 from attest.tlog.merkle import verify_consistency
 
-__all__ = ["STATE_FORMAT", "Reconciled", "Remembered", "VerifierState", "load_state", "save_state"]
+__all__ = ["STATE_FORMAT", "Reconciled", "Remembered", "VerifierState"]
 
 STATE_FORMAT = "attest-verifier-state/v1"
 MAX_STATE_SIZE = 4 * 1024 * 1024
@@ -142,17 +140,3 @@ class Reconciled:
     consistent: bool | None
     reason: str
     state: VerifierState
-
-
-def load_state(path: str | os.PathLike[str]) -> VerifierState:
-    """The state in ``path``; an absent file is an empty state (first run)."""
-    try:
-        data = _fs.read_regular(path, MAX_STATE_SIZE, code="state", follow=True)
-    except FileNotFoundError:
-        return VerifierState()
-    return VerifierState.from_json(data)
-
-
-def save_state(path: str | os.PathLike[str], state: VerifierState) -> None:
-    """Replace ``path`` atomically and durably with ``state``."""
-    _fs.write_atomic(Path(path), state.to_json(), mode=0o600)
