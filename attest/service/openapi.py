@@ -1,7 +1,7 @@
 """The service's OpenAPI 3.1 document, written by hand and served at ``/openapi.json``.
 
 Limits come from the running configuration so the document says what this server enforces.
-The decision schema summarizes specs/decision.schema.json (the suite checks they agree).
+The decision schema is the verifier's own (``DECISION_SCHEMA``), as is specs/decision.schema.json.
 :func:`openapi_document` describes the log's routes; :func:`with_vcapi` adds the VC-API's
 (specs/vc-api.md) to it, and :func:`vcapi_document` describes a server of the VC-API alone.
 """
@@ -18,11 +18,12 @@ from attest.vc.issuer import CRYPTOSUITES
 from attest.vc.model import VC_V1_CONTEXT, VC_V2_CONTEXT
 from attest.vc.status_list import CREDENTIAL_TYPE, ENTRY_TYPE, LIST_TYPE, PURPOSES
 from attest.vc.verifier import CREDENTIAL_CHECKS, PRESENTATION_CHECKS
+from attest.verifier.pipeline import DECISION_SCHEMA
 
 if TYPE_CHECKING:
     from attest.service.vcapi import VcApi
 
-__all__ = ["openapi_document", "vcapi_document", "with_vcapi"]
+__all__ = ["decision_component", "openapi_document", "vcapi_document", "with_vcapi"]
 
 _TEXT = "text/plain; charset=utf-8"
 
@@ -39,68 +40,32 @@ def _error(description: str, headers: dict[str, Any] | None = None) -> dict[str,
 
 _RETRY_AFTER = {"Retry-After": {"schema": {"type": "string"}, "description": "Seconds to wait."}}
 
-_STRING_OR_NULL = {"type": ["string", "null"]}
 
-_DECISION: dict[str, Any] = {
-    "type": "object",
-    "description": "Exactly `attest verify --json` (specs/decision.schema.json).",
-    "required": [
-        "decision",
-        "reasons",
-        "subject",
-        "pact",
-        "verifiedAt",
-        "expires",
-        "evidenceAgeSeconds",
-        "evaluators",
-        "dimensions",
-        "bundles",
-    ],
-    "additionalProperties": False,
-    "properties": {
-        "decision": {"enum": ["accept", "reject"]},
-        "reasons": {"type": "array", "items": {"type": "string"}},
-        "subject": _STRING_OR_NULL,
-        "pact": _STRING_OR_NULL,
-        "verifiedAt": {"type": "string"},
-        "expires": _STRING_OR_NULL,
-        "evidenceAgeSeconds": {"type": ["integer", "null"]},
-        "evaluators": {
-            "type": "object",
-            "required": ["counted", "required"],
-            "properties": {
-                "counted": {"type": "array", "items": {"type": "string"}},
-                "required": {"type": "integer"},
-            },
-        },
-        "dimensions": {"type": "array", "items": {"type": "object"}},
-        "bundles": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["bundle", "counted", "checks"],
-                "properties": {
-                    "bundle": {"type": "string"},
-                    "counted": {"type": "boolean"},
-                    "checks": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "required": ["step", "result", "code", "reason"],
-                            "properties": {
-                                "step": {"type": "string"},
-                                "result": {"enum": ["pass", "fail", "not-applicable"]},
-                                "code": _STRING_OR_NULL,
-                                "reason": {"type": "string"},
-                                "malformed": {"type": "boolean"},
-                            },
-                        },
-                    },
-                },
-            },
-        },
-    },
-}
+def _inline_defs(schema: Any, defs: dict[str, Any]) -> Any:
+    """``schema`` with every ``#/$defs/…`` reference replaced by its definition."""
+    if isinstance(schema, dict):
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return _inline_defs(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inline_defs(v, defs) for k, v in schema.items()}
+    if isinstance(schema, list):
+        return [_inline_defs(v, defs) for v in schema]
+    return schema
+
+
+def decision_component() -> dict[str, Any]:
+    """The decision's schema as an OpenAPI component: the verifier's one definition
+    (attest.verifier.pipeline.DECISION_SCHEMA) with its $defs inlined."""
+    full = dict(DECISION_SCHEMA)
+    defs = full.pop("$defs")
+    for key in ("$schema", "$id", "title"):
+        full.pop(key)
+    full["description"] = "Exactly `attest verify --json` (specs/decision.schema.json)."
+    out: dict[str, Any] = _inline_defs(full, defs)
+    return out
+
+
+_DECISION = decision_component()
 
 
 def openapi_document(config: ServiceConfig, *, origin: str) -> dict[str, Any]:

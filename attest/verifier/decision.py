@@ -9,7 +9,7 @@ three equal).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,6 +29,7 @@ __all__ = [
     "Check",
     "Decision",
     "DimensionView",
+    "decision_schema",
     "stamp",
 ]
 
@@ -170,3 +171,110 @@ class Decision:
             "dimensions": [d.to_json() for d in self.dimensions],
             "bundles": [b.to_json() for b in self.bundles],
         }
+
+
+# --- the schema of Decision.to_json ------------------------------------------------------------
+
+
+def _obj(properties: dict[str, Any], *, optional: Sequence[str] = ()) -> dict[str, Any]:
+    """A closed object: every property required except ``optional``; no others allowed."""
+    return {
+        "type": "object",
+        "required": [k for k in properties if k not in optional],
+        "additionalProperties": False,
+        "properties": properties,
+    }
+
+
+def _array(items: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "array", "items": items}
+
+
+def _or_null(kind: str) -> dict[str, Any]:
+    return {"type": [kind, "null"]}
+
+
+_TIME = {"$ref": "#/$defs/time"}
+_TIME_OR_NULL = {"oneOf": [_TIME, {"type": "null"}]}
+_STRINGS = _array({"type": "string"})
+
+
+def decision_schema(steps: Sequence[str]) -> dict[str, Any]:
+    """The JSON Schema (2020-12) of :meth:`Decision.to_json`, written beside it so the two
+    change together; ``steps`` are the step names a check may carry."""
+    check = _obj(
+        {
+            "step": {"enum": list(steps)},
+            "result": {"enum": [PASS, FAIL, NOT_APPLICABLE]},
+            "code": _or_null("string"),
+            "reason": {"type": "string"},
+            "malformed": {"const": True},
+        },
+        optional=["malformed"],
+    )
+    pact = _obj(
+        {"id": {"type": "string"}, "version": {"type": "string"}, "digest": {"type": "string"}}
+    )
+    bundle = _obj(
+        {
+            "bundle": {"type": "string"},
+            "counted": {"type": "boolean"},
+            "credential": _or_null("string"),
+            "issuer": _or_null("string"),
+            "issuerName": _or_null("string"),
+            "subject": _or_null("string"),
+            "pact": {"oneOf": [{"type": "null"}, pact]},
+            "verdict": _or_null("string"),
+            "log": _obj({"origin": _or_null("string"), "checkpointSize": _or_null("integer")}),
+            "weight": _or_null("number"),
+            "evidenceAgeSeconds": _or_null("integer"),
+            "expires": _TIME_OR_NULL,
+            "checks": _array(check),
+        }
+    )
+    metric = _obj(
+        {
+            "comparator": {"enum": [">=", ">", "<=", "<", "=="]},
+            "threshold": {"type": "number"},
+            "measured": _array({"type": "number"}),
+        }
+    )
+    dimension = _obj(
+        {
+            "dimension": {"type": "string"},
+            "result": {"enum": [PASS, FAIL]},
+            "evaluators": _STRINGS,
+            "required": {"type": "integer", "minimum": 1},
+            "metrics": {"type": "object", "additionalProperties": metric},
+        }
+    )
+    top = _obj(
+        {
+            "decision": {"enum": [ACCEPT, REJECT]},
+            "reasons": _STRINGS,
+            "subject": _or_null("string"),
+            "pact": _or_null("string"),
+            "verifiedAt": _TIME,
+            "expires": _TIME_OR_NULL,
+            "evidenceAgeSeconds": _or_null("integer"),
+            "evaluators": _obj(
+                {"counted": _STRINGS, "required": {"type": "integer", "minimum": 1}}
+            ),
+            "dimensions": _array(dimension),
+            "bundles": _array(bundle),
+        }
+    )
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://w3id.org/attest/decision/v1",
+        "title": "attest verification decision",
+        "description": "The output of `attest verify --json` and `attest.Decision.to_json()` "
+        "(specs/verification.md). Fields are stable; new optional fields may be added.",
+        **top,
+        "$defs": {
+            "time": {
+                "type": "string",
+                "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$",
+            }
+        },
+    }

@@ -31,6 +31,7 @@ from attest.verifier.decision import (
     Check,
     Decision,
     DimensionView,
+    decision_schema,
 )
 from attest.verifier.policy import Policy
 from attest.verifier.state import VerifierState
@@ -38,6 +39,7 @@ from attest.verifier.steps import STEPS as STEP_TABLE
 from attest.verifier.steps import Given, Known, Step, run_step
 
 __all__ = [
+    "DECISION_SCHEMA",
     "FAIL",
     "MAX_CITED_EVIDENCE",
     "NOT_APPLICABLE",
@@ -53,6 +55,9 @@ __all__ = [
 
 #: The step names, in the order they run (specs/verification.md §2).
 STEPS: tuple[str, ...] = tuple(step.name for step in STEP_TABLE)
+
+#: The JSON Schema of ``Decision.to_json()`` (specs/decision.schema.json is this, written out).
+DECISION_SCHEMA = decision_schema(STEPS)
 
 _NOT_REACHED = "not reached: an earlier step failed"
 
