@@ -85,9 +85,10 @@ def hash_file(
         if isinstance(exc, FileNotFoundError) or follow or not os.path.islink(path):
             raise
         raise MalformedError(f"{what}.not_regular", f"{os.fspath(path)} is a symlink") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise MalformedError(f"{what}.not_regular", f"{os.fspath(path)} is not a regular file")
     with open(fd, "rb", buffering=0) as f:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise MalformedError(f"{what}.not_regular", f"{os.fspath(path)} is not a regular file")
         h = hashlib.sha256()
         size = 0
         buf = bytearray(CHUNK_SIZE)
