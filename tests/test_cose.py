@@ -219,6 +219,81 @@ def test_own_invalid(case: dict[str, Any]) -> None:
     assert type(info.value) is ERROR_CLASSES[case["error_class"]]
 
 
+# --- parse_sign1: the one reader, without the signature ---------------------------------------
+
+_AFTER_PARSE = {"cose.payload_missing", "cose.payload_not_detached"}
+
+
+def _parse_case(case: dict[str, Any]) -> cose.Sign1:
+    options: dict[str, Any] = {}
+    if "allow_untagged" in case:
+        options["allow_untagged"] = case["allow_untagged"]
+    if "algorithms" in case:
+        options["algorithms"] = set(case["algorithms"])
+    return cose.parse_sign1(bytes.fromhex(case["message_hex"]), **options)
+
+
+@pytest.mark.parametrize("case", OWN["invalid"], ids=lambda c: c["id"])
+def test_parse_refuses_what_verify_refuses_before_the_signature(case: dict[str, Any]) -> None:
+    """parse_sign1 is verify's first half: every structural or header refusal is its own, with
+    the same code and class; only the payload and signature checks are left to verify."""
+    if case["error_class"] == "VerificationError" or case["code"] in _AFTER_PARSE:
+        parsed = _parse_case(case)  # well formed: parsing succeeds, verifying would not
+        with pytest.raises(AttestError) as info:
+            _verify_case(case)
+        assert info.value.code == case["code"]
+        assert parsed.alg in cose.ALGORITHMS
+        return
+    with pytest.raises(AttestError) as info:
+        _parse_case(case)
+    assert info.value.code == case["code"]
+    assert type(info.value) is ERROR_CLASSES[case["error_class"]]
+
+
+@pytest.mark.parametrize("case", OWN["valid"], ids=lambda c: c["id"])
+def test_parse_reads_what_verify_returns(case: dict[str, Any]) -> None:
+    parsed = _parse_case(case)
+    verified = _verify_case(case)
+    assert (parsed.alg, parsed.kid, parsed.content_type, parsed.claims) == (
+        verified.alg,
+        verified.kid,
+        verified.content_type,
+        verified.claims,
+    )
+    assert parsed.protected == verified.protected
+    assert parsed.unprotected == verified.unprotected
+    assert parsed.payload in (verified.payload, None)  # None: detached
+
+
+def test_parse_does_not_verify_and_sign1_verify_does() -> None:
+    claims = cose.CwtClaims(iss="did:key:z6Mk", iat=1, nbf=1)
+    message = cose.sign(KEY, PAYLOAD, kid=b"k-1", content_type="application/vc", claims=claims)
+    forged = message[:-1] + bytes([message[-1] ^ 1])
+    parsed = cose.parse_sign1(forged)  # a bad signature is not the parser's business
+    assert parsed.kid == b"k-1"
+    assert parsed.claims == claims
+    assert parsed.content_type == "application/vc"
+    assert parsed.payload == PAYLOAD
+    assert parsed.protected_bytes == encode_deterministic(
+        {1: -19, 3: "application/vc", 4: b"k-1", 15: claims.to_map()}
+    )
+    assert len(parsed.signature) == 64
+    with raises_code("signature.invalid", VerificationError):
+        parsed.verify(KEY.public_key)
+    good = cose.parse_sign1(message).verify(KEY.public_key)
+    assert good == cose.verify(message, KEY.public_key)
+    with raises_code("signature.invalid", VerificationError):
+        cose.parse_sign1(message).verify(OTHER.public_key)
+
+
+def test_parsed_message_is_frozen() -> None:
+    parsed = cose.parse_sign1(cose.sign(KEY, PAYLOAD, kid=b"k"))
+    with pytest.raises(AttributeError):
+        parsed.kid = b"other"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        parsed.protected[cose.HEADER_KID] = b"other"  # type: ignore[index]
+
+
 def test_own_vectors_are_reproducible() -> None:
     generator = runpy.run_path(str(vectors.path("cose/attest/generate.py")), run_name="vectors")
     rebuilt = json.loads(json.dumps(generator["build"](), ensure_ascii=False))

@@ -7,6 +7,11 @@ caller's bytes; the Sig_structure is RFC 9052 §4.4's. Verification decodes unde
 profile of :mod:`attest.codec.cbor`, enforces the header rules below before any signature work,
 builds the Sig_structure from the protected bytes exactly as received, and checks the
 signature through :meth:`attest.keys.ed25519.PublicKey.verify`, the project's one Ed25519 path.
+
+A message is read once, by :func:`parse_sign1`: every structural and header rule, no
+signature. :func:`verify` is that parse followed by :meth:`Sign1.verify`; a caller that must
+look inside first (to pick the key by its ``kid``, or to show an unverified view) parses, looks,
+and verifies the same :class:`Sign1` without decoding the bytes again.
 """
 
 from __future__ import annotations
@@ -40,7 +45,9 @@ __all__ = [
     "MAX_MESSAGE_SIZE",
     "UNDERSTOOD_LABELS",
     "CwtClaims",
+    "Sign1",
     "VerifiedSign1",
+    "parse_sign1",
     "sig_structure",
     "sign",
     "verify",
@@ -228,16 +235,9 @@ def sign(
     return encode_deterministic(CBORTag(COSE_SIGN1_TAG, body))
 
 
-@dataclass(frozen=True)
-class _Parts:
-    protected_bytes: bytes
-    protected: Header
-    unprotected: Header
-    payload: bytes | None
-    signature: bytes
-
-
-def _decode(data: bytes, *, allow_untagged: bool, max_size: int) -> _Parts:
+def _decode(
+    data: bytes, *, allow_untagged: bool, max_size: int
+) -> tuple[bytes, Header, Header, bytes | None, bytes]:
     """Split a COSE_Sign1 into its parts, refusing anything that is not one."""
     tag = peek_tag(data)
     if tag is None and not allow_untagged:
@@ -270,7 +270,7 @@ def _decode(data: bytes, *, allow_untagged: bool, max_size: int) -> _Parts:
         )
     if not isinstance(protected, Mapping):
         raise MalformedError("cose.protected_not_map", "the protected header must be a map")
-    return _Parts(protected_bytes, protected, unprotected, payload, signature)
+    return protected_bytes, protected, unprotected, payload, signature
 
 
 @dataclass(frozen=True)
@@ -345,6 +345,90 @@ def _check_crit(protected: Header) -> None:
             )
 
 
+@dataclass(frozen=True)
+class Sign1:
+    """A COSE_Sign1 parsed once, as received, and NOT verified: nothing here is vouched for.
+
+    Every rule of specs/cose.md §4 but the payload and the signature (steps 1-17) held.
+    ``protected_bytes`` is the protected header bstr's content exactly as received (what the
+    signature covers); ``protected`` is that map decoded, ``unprotected`` the unprotected map,
+    both read-only. ``kid`` comes from either header (a hint, RFC 9052 §3.1; use
+    ``HEADER_KID in protected`` to know which); ``content_type`` and ``claims`` only from the
+    protected header. ``payload`` is None when it is detached.
+    """
+
+    protected_bytes: bytes
+    protected: Header
+    unprotected: Header
+    alg: int
+    kid: bytes | None
+    content_type: int | str | None
+    claims: CwtClaims | None
+    payload: bytes | None
+    signature: bytes
+
+    def verify(
+        self,
+        public_key: PublicKey,
+        *,
+        external_aad: bytes = b"",
+        detached_payload: bytes | None = None,
+    ) -> VerifiedSign1:
+        """Check this message's signature by ``public_key`` (specs/cose.md §4 steps 18-19)."""
+        payload = self.payload
+        if payload is None:
+            if detached_payload is None:
+                raise MalformedError("cose.payload_missing", "the payload is detached: supply it")
+            payload = detached_payload
+        elif detached_payload is not None:
+            raise MalformedError("cose.payload_not_detached", "the message carries its own payload")
+        public_key.verify(
+            sig_structure(self.protected_bytes, payload, external_aad), self.signature
+        )
+        return VerifiedSign1(
+            alg=self.alg,
+            kid=self.kid,
+            content_type=self.content_type,
+            claims=self.claims,
+            payload=payload,
+            protected=self.protected,
+            unprotected=self.unprotected,
+        )
+
+
+def parse_sign1(
+    data: bytes,
+    *,
+    allow_untagged: bool = False,
+    algorithms: Collection[int] = ALGORITHMS,
+    max_size: int = MAX_MESSAGE_SIZE,
+) -> Sign1:
+    """Parse a COSE_Sign1 once, checking its structure and headers but NOT its signature.
+
+    Raises exactly as :func:`verify` does before any signature work (specs/cose.md §4 steps
+    1-17): ``UsageError`` for bad ``algorithms``, ``MalformedError`` (``cose.*``, ``cbor.*``)
+    or ``LimitExceededError`` otherwise. What it returns is unverified; call
+    :meth:`Sign1.verify` before trusting any of it.
+    """
+    if not algorithms or not set(algorithms) <= ALGORITHMS:
+        raise UsageError("cose.bad_algorithms", "algorithms must be a non-empty subset of -19, -8")
+    protected_bytes, protected, unprotected, payload, signature = _decode(
+        data, allow_untagged=allow_untagged, max_size=max_size
+    )
+    headers = _check_headers(protected, unprotected, algorithms)
+    return Sign1(
+        protected_bytes=protected_bytes,
+        protected=protected,
+        unprotected=unprotected,
+        alg=headers.alg,
+        kid=headers.kid,
+        content_type=headers.content_type,
+        claims=headers.claims,
+        payload=payload,
+        signature=signature,
+    )
+
+
 def verify(
     data: bytes,
     public_key: PublicKey,
@@ -357,29 +441,13 @@ def verify(
 ) -> VerifiedSign1:
     """Verify a COSE_Sign1 signed by ``public_key``; raise unless every rule holds.
 
-    Structure and headers are checked first (MalformedError), the signature last
-    (VerificationError from :meth:`PublicKey.verify`). ``algorithms`` narrows the accepted
-    ``alg`` values (say, to ``{ALG_ED25519}`` only); ``detached_payload`` supplies a payload
-    sent as nil, and is refused when the message carries its own.
+    :func:`parse_sign1` then :meth:`Sign1.verify`. Structure and headers are checked first
+    (MalformedError), the signature last (VerificationError from :meth:`PublicKey.verify`).
+    ``algorithms`` narrows the accepted ``alg`` values (say, to ``{ALG_ED25519}`` only);
+    ``detached_payload`` supplies a payload sent as nil, and is refused when the message
+    carries its own.
     """
-    if not algorithms or not set(algorithms) <= ALGORITHMS:
-        raise UsageError("cose.bad_algorithms", "algorithms must be a non-empty subset of -19, -8")
-    parts = _decode(data, allow_untagged=allow_untagged, max_size=max_size)
-    headers = _check_headers(parts.protected, parts.unprotected, algorithms)
-    payload = parts.payload
-    if payload is None:
-        if detached_payload is None:
-            raise MalformedError("cose.payload_missing", "the payload is detached: supply it")
-        payload = detached_payload
-    elif detached_payload is not None:
-        raise MalformedError("cose.payload_not_detached", "the message carries its own payload")
-    public_key.verify(sig_structure(parts.protected_bytes, payload, external_aad), parts.signature)
-    return VerifiedSign1(
-        alg=headers.alg,
-        kid=headers.kid,
-        content_type=headers.content_type,
-        claims=headers.claims,
-        payload=payload,
-        protected=parts.protected,
-        unprotected=parts.unprotected,
+    parsed = parse_sign1(
+        data, allow_untagged=allow_untagged, algorithms=algorithms, max_size=max_size
     )
+    return parsed.verify(public_key, external_aad=external_aad, detached_payload=detached_payload)
