@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from typing import Any
 
@@ -12,7 +13,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from attest.codec.cbor import CBORTag, decode_cbor, encode_deterministic, peek_tag
+from attest.codec.cbor import (
+    CBORTag,
+    decode_cbor,
+    encode_deterministic,
+    peek_tag,
+    to_json_value,
+)
 from attest.errors import AttestError, LimitExceededError, MalformedError, UsageError
 
 from . import vectors
@@ -315,3 +322,47 @@ def test_mutated_encodings_raise_only_project_errors(value: object, data: st.Dat
         encoded[i] ^= data.draw(st.integers(1, 255))
     with suppress(MalformedError):  # anything else fails the test
         decode_cbor(bytes(encoded), allowed_tags=TAGS, require_deterministic=True, max_depth=64)
+
+
+# --- to_json_value: the one CBOR-to-JSON converter --------------------------------------------
+
+
+def test_to_json_value_maps_json_one_to_one() -> None:
+    doc = {"a": [1, -2, 1.5, True, None, "x"], "b": {"c": []}, "": 0}
+    item = decode_cbor(encode_deterministic(doc))
+    assert isinstance(item, Mapping) and not isinstance(item, dict)  # decoded: read-only map
+    out = to_json_value(item)
+    assert out == doc
+    assert type(out) is dict and type(out["a"]) is list and type(out["b"]) is dict
+    assert json.loads(json.dumps(out)) == doc
+
+
+@pytest.mark.parametrize(
+    ("item", "where"),
+    [
+        ({"a": b"\x00"}, "$.a is a byte string"),
+        ([1, {"k": [b""]}], "$[1].k[0] is a byte string"),
+        ({1: "one"}, "not text"),
+        ({b"k": "v"}, "not text"),
+        ({"x": float("nan")}, "nan"),
+        ([float("inf")], "inf"),
+        (CBORTag(1, 0), "CBORTag"),
+    ],
+)
+def test_to_json_value_refuses_what_json_cannot_hold(item: object, where: str) -> None:
+    encoded = encode_deterministic(item)
+    decoded = decode_cbor(encoded, allowed_tags=frozenset({1}))
+    with pytest.raises(MalformedError) as info:
+        to_json_value(decoded)
+    assert info.value.code == "cbor.not_json"
+    assert where in info.value.message
+    with pytest.raises(MalformedError) as info:
+        to_json_value(decoded, code="credential.malformed")
+    assert info.value.code == "credential.malformed"
+
+
+def test_to_json_value_never_merges_keys() -> None:
+    """{1: a, "1": b} is two keys in CBOR; a converter that stringified keys would keep one."""
+    decoded = decode_cbor(encode_deterministic({1: "signed", "1": "other"}))
+    with pytest.raises(MalformedError):
+        to_json_value(decoded)

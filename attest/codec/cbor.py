@@ -14,11 +14,13 @@ canonical mode sorts map keys length-first (RFC 8949 §4.2.3), not bytewise (§4
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import cbor2
 
+from attest.codec.canonical import JsonValue
 from attest.errors import LimitExceededError, MalformedError, UsageError
 
 __all__ = [
@@ -30,6 +32,7 @@ __all__ = [
     "decode_cbor",
     "encode_deterministic",
     "peek_tag",
+    "to_json_value",
 ]
 
 #: cbor2's tag type, re-exported so callers build and match tags without importing cbor2.
@@ -303,3 +306,50 @@ def peek_tag(data: bytes) -> int | None:
     """
     major, _, argument, _ = _read_head(data, 0)
     return argument if major == _MAJOR_TAG else None
+
+
+# --- CBOR data that carries JSON -------------------------------------------------------------
+
+
+def to_json_value(item: object, *, code: str = "cbor.not_json") -> JsonValue:
+    """The JSON value a decoded CBOR item carries, or ``MalformedError(code)`` if it is not one.
+
+    The one converter for CBOR that encodes a JSON document (a COSE credential's payload,
+    specs/credential.md §3, whose JSON values map one to one): maps become ``dict`` with the
+    same text keys, arrays (tuples or lists) become ``list``, text, integers, booleans and
+    null stay as they are, finite floats stay floats. Everything JSON cannot hold is refused,
+    never converted (specs/cbor.md §5):
+
+    - a **byte string**: JSON has none, and no attest format puts one inside a JSON document
+      (a bundle carries bytes as base64 text in JSON and as bstr in CBOR, but those fields are
+      read by the bundle parser, never converted). Passing bytes through would hand a JSON
+      reader a value it cannot print or canonicalize; encoding them as base64 would make two
+      different signed payloads read as the same document.
+    - a **map key that is not text**: ``str(1)`` would make ``{1: a, "1": b}`` two values for
+      one key, so a signed payload could read two ways.
+    - NaN and the infinities, and any tag.
+
+    ``code`` lets a format report the refusal as its own (``credential.malformed``, say).
+    """
+    return _json(item, code, "$")
+
+
+def _json(item: object, code: str, where: str) -> JsonValue:
+    if item is None or isinstance(item, (bool, int, str)):
+        return item
+    if isinstance(item, float):
+        if not math.isfinite(item):
+            raise MalformedError(code, f"{where} is {item!r}, which JSON cannot hold")
+        return item
+    if isinstance(item, Mapping):
+        out: dict[str, JsonValue] = {}
+        for key, value in item.items():
+            if not isinstance(key, str):
+                raise MalformedError(code, f"{where} has a map key that is not text: {key!r:.40}")
+            out[key] = _json(value, code, f"{where}.{key[:40]}")
+        return out
+    if isinstance(item, (tuple, list)):
+        return [_json(value, code, f"{where}[{i}]") for i, value in enumerate(item)]
+    if isinstance(item, bytes):
+        raise MalformedError(code, f"{where} is a byte string, which JSON cannot hold")
+    raise MalformedError(code, f"{where} is a {type(item).__name__}, which JSON cannot hold")

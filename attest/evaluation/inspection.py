@@ -10,40 +10,32 @@ import base64
 from collections.abc import Mapping
 from typing import Any
 
-from attest.codec.cbor import CBORTag, decode_cbor
+from attest.codec.cbor import decode_cbor, to_json_value
 from attest.errors import MalformedError
 from attest.evaluation.bundle import Bundle
 from attest.tlog.checkpoint import parse_checkpoint
 from attest.tlog.note import parse as parse_note
-from attest.vc.cose import COSE_SIGN1_TAG
+from attest.vc.cose import parse_sign1
 
 __all__ = ["credential_document", "describe"]
 
 
 def credential_document(bundle: Bundle) -> Mapping[str, Any]:
-    """The credential's claims as a JSON-like document, from either encoding (unverified)."""
+    """The credential's claims as a JSON-like document, from either encoding (unverified).
+
+    A COSE credential is read by :func:`attest.vc.cose.parse_sign1` (structure and headers,
+    no signature) and its payload by :func:`attest.codec.cbor.to_json_value`: the same
+    readers the verifier uses, so a view never shows what the verifier would read otherwise.
+    """
     if not isinstance(bundle.credential, bytes):
         return bundle.credential
-    item = decode_cbor(bundle.credential, allowed_tags=frozenset({COSE_SIGN1_TAG}))
-    if isinstance(item, CBORTag):
-        item = item.value
-    if not isinstance(item, tuple) or len(item) != 4 or not isinstance(item[2], bytes):
+    message = parse_sign1(bundle.credential)
+    if message.payload is None:
         raise MalformedError("inspect.bad_cose", "the credential is not a COSE_Sign1 with payload")
-    doc = decode_cbor(item[2])
-    if not isinstance(doc, Mapping):
+    doc = to_json_value(decode_cbor(message.payload), code="inspect.bad_cose")
+    if not isinstance(doc, dict):
         raise MalformedError("inspect.bad_cose", "the COSE payload is not a credential map")
-    plain: dict[str, Any] = _plain(doc)
-    return plain
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
-    if isinstance(value, bytes):  # JSON values only (specs/credential.md §3)
-        raise MalformedError("inspect.bad_cose", "the COSE payload holds a byte string")
-    return value
+    return doc
 
 
 def describe(bundle: Bundle) -> dict[str, Any]:
