@@ -26,6 +26,7 @@ from attest.keys import did_key
 from attest.keys.ed25519 import PrivateKey
 from attest.vc import data_integrity
 from attest.vc import status_list as sl
+from attest.vc.contexts import CREDENTIALS_V2
 from attest.vc.status_list import StatusEntry
 from tests import vectors
 
@@ -642,9 +643,9 @@ CASES = [
          lambda: _tamper(_set("proof.proofPurpose", "authentication"))),
     # shape, after the proof
     Case("extra-context", "status.bad_list_credential", MalformedError,
-         lambda: _resign(_set("@context", [sl.VC_CONTEXT, "https://evil.example/ctx"]))),
+         lambda: _resign(_set("@context", [CREDENTIALS_V2, "https://evil.example/ctx"]))),
     Case("context-string", "status.bad_list_credential", MalformedError,
-         lambda: _resign(_set("@context", sl.VC_CONTEXT))),
+         lambda: _resign(_set("@context", CREDENTIALS_V2))),
     Case("type-missing-list-type", "status.bad_list_credential", MalformedError,
          lambda: _resign(_set("type", ["VerifiableCredential"]))),
     Case("type-string", "status.bad_list_credential", MalformedError,

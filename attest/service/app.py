@@ -26,6 +26,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from attest.errors import AttestError, MalformedError, UsageError, VerificationError
+from attest.evaluation.bundle import CBOR_MEDIA_TYPE, JSON_MEDIA_TYPE
 from attest.service.config import ServiceConfig
 from attest.service.http import error_response, json_response, read_body
 from attest.service.openapi import openapi_document, vcapi_document, with_vcapi
@@ -49,8 +50,8 @@ PARTIAL_TILE_CACHE = "public, max-age=60"
 TEXT = "text/plain; charset=utf-8"
 OCTETS = "application/octet-stream"
 
-_JSON_TYPES = {"application/json", "application/vnd.attest.bundle+json"}
-_CBOR_TYPES = {"application/cbor", "application/vnd.attest.bundle+cbor"}
+_JSON_TYPES = {"application/json", JSON_MEDIA_TYPE}
+_CBOR_TYPES = {"application/cbor", CBOR_MEDIA_TYPE}
 _SNIFF_TYPES = {"", "application/octet-stream"}
 
 
@@ -242,7 +243,7 @@ class _Service:
         if media not in _JSON_TYPES | _CBOR_TYPES | _SNIFF_TYPES:
             raise UsageError(
                 "request.unsupported_media_type",
-                "send a bundle as application/vnd.attest.bundle+json or +cbor",
+                f"send a bundle as {JSON_MEDIA_TYPE} or +cbor",
             )
         body = await read_body(request, self.config.max_bundle_bytes, self.config.read_timeout)
         is_json = body.lstrip()[:1] == b"{"

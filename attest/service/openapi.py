@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from attest import __version__
+from attest.evaluation.bundle import CBOR_MEDIA_TYPE, JSON_MEDIA_TYPE
 from attest.service.config import ServiceConfig
 from attest.tlog.submission import KEY_HEADER, KINDS, MAX_ENTRIES, SIGNATURE_HEADER
+from attest.vc.contexts import CREDENTIALS_EXAMPLES_V2, CREDENTIALS_V1, CREDENTIALS_V2
 from attest.vc.issuer import CRYPTOSUITES
-from attest.vc.model import VC_V1_CONTEXT, VC_V2_CONTEXT
 from attest.vc.status_list import CREDENTIAL_TYPE, ENTRY_TYPE, LIST_TYPE, PURPOSES
 from attest.vc.verifier import CREDENTIAL_CHECKS, PRESENTATION_CHECKS
 from attest.verifier.pipeline import DECISION_SCHEMA
@@ -327,8 +328,8 @@ def openapi_document(config: ServiceConfig, *, origin: str) -> dict[str, Any]:
                     "requestBody": {
                         "required": True,
                         "content": {
-                            "application/vnd.attest.bundle+json": bundle_body,
-                            "application/vnd.attest.bundle+cbor": bundle_body,
+                            JSON_MEDIA_TYPE: bundle_body,
+                            CBOR_MEDIA_TYPE: bundle_body,
                             "application/json": bundle_body,
                             "application/cbor": bundle_body,
                             "application/octet-stream": bundle_body,
@@ -429,8 +430,8 @@ _CREDENTIAL_PROPERTIES: dict[str, Any] = {
     "@context": {
         "type": "array",
         "minItems": 1,
-        "description": f"First {VC_V2_CONTEXT!r} (VC 2.0) or {VC_V1_CONTEXT!r} (VC 1.1).",
-        "prefixItems": [{"enum": [VC_V2_CONTEXT, VC_V1_CONTEXT]}],
+        "description": f"First {CREDENTIALS_V2!r} (VC 2.0) or {CREDENTIALS_V1!r} (VC 1.1).",
+        "prefixItems": [{"enum": [CREDENTIALS_V2, CREDENTIALS_V1]}],
         "items": {"anyOf": [_URL, {"type": "object"}]},
     },
     "id": _URL,
@@ -646,7 +647,7 @@ def _vcapi_schemas() -> dict[str, Any]:
         ],
         "additionalProperties": False,
         "properties": {
-            "@context": {"const": [VC_V2_CONTEXT]},
+            "@context": {"const": [CREDENTIALS_V2]},
             "id": {"type": "string"},
             "type": {"const": ["VerifiableCredential", CREDENTIAL_TYPE]},
             "issuer": {"type": "string", "pattern": "^did:key:z"},
@@ -771,7 +772,7 @@ def _vcapi_paths(vcapi: VcApi) -> dict[str, Any]:
     issuer = vcapi.issuer or "did:key:z6Mk…"
     example = {
         "credential": {
-            "@context": [VC_V2_CONTEXT, "https://www.w3.org/ns/credentials/examples/v2"],
+            "@context": [CREDENTIALS_V2, CREDENTIALS_EXAMPLES_V2],
             "type": ["VerifiableCredential", "ExampleAlumniCredential"],
             "issuer": issuer,
             "validFrom": "2026-01-01T00:00:00Z",

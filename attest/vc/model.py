@@ -21,10 +21,9 @@ from typing import Any, Final, NoReturn
 
 from attest.codec.dates import parse_datetime, parse_datetime_stamp
 from attest.errors import MalformedError
+from attest.vc.contexts import CREDENTIALS_V1, CREDENTIALS_V2
 
 __all__ = [
-    "VC_V1_CONTEXT",
-    "VC_V2_CONTEXT",
     "ModelVersion",
     "check_agreement",
     "check_credential",
@@ -33,9 +32,6 @@ __all__ = [
     "model_version",
     "validity_period",
 ]
-
-VC_V2_CONTEXT: Final = "https://www.w3.org/ns/credentials/v2"
-VC_V1_CONTEXT: Final = "https://www.w3.org/2018/credentials/v1"
 
 # RFC 3986 §3.1: a scheme, then ':'; no whitespace anywhere. Enough to tell a URL from a term,
 # a blank string or a bare word, which is what the data model's "MUST be a URL" rules guard.
@@ -75,12 +71,12 @@ def model_version(document: Mapping[str, Any], what: str = "credential") -> Mode
     if not isinstance(contexts, list) or not contexts:
         _bad(what, "@context", "@context must be an ordered list, the base context first")
     first = contexts[0]
-    if first == VC_V2_CONTEXT:
+    if first == CREDENTIALS_V2:
         version = ModelVersion.V2_0
-    elif first == VC_V1_CONTEXT:
+    elif first == CREDENTIALS_V1:
         version = ModelVersion.V1_1
     else:
-        _bad(what, "@context", f"the first @context must be {VC_V2_CONTEXT} (or {VC_V1_CONTEXT})")
+        _bad(what, "@context", f"the first @context must be {CREDENTIALS_V2} (or {CREDENTIALS_V1})")
     for item in contexts[1:]:
         if not (is_url(item) or isinstance(item, Mapping)):
             _bad(what, "@context", "every @context item after the first is a URL or an object")

@@ -37,6 +37,7 @@ from attest.errors import (
 from attest.keys import did_key
 from attest.keys.ed25519 import PrivateKey
 from attest.vc import data_integrity
+from attest.vc.contexts import CREDENTIALS_STATUS_V1, CREDENTIALS_V2
 
 __all__ = [
     "CREDENTIAL_TYPE",
@@ -47,7 +48,6 @@ __all__ = [
     "MAX_LIST_BYTES",
     "MIN_SIZE",
     "PURPOSES",
-    "VC_CONTEXT",
     "StatusEntry",
     "StatusResult",
     "check_list_url",
@@ -62,10 +62,6 @@ __all__ = [
     "with_bit",
 ]
 
-VC_CONTEXT: Final = "https://www.w3.org/ns/credentials/v2"
-STATUS_CONTEXT: Final = "https://www.w3.org/ns/credentials/status/v1"
-"""The status list context (§5.2). Its terms are also in the VC 2.0 context, which is all
-attest writes; a list that also names this context is accepted."""
 
 ENTRY_TYPE: Final = "BitstringStatusListEntry"
 CREDENTIAL_TYPE: Final = "BitstringStatusListCredential"
@@ -409,7 +405,7 @@ def status_list_credential(
         )
     start = valid_from.replace(microsecond=0)
     document: dict[str, JsonValue] = {
-        "@context": [VC_CONTEXT],
+        "@context": [CREDENTIALS_V2],
         "id": url,
         "type": ["VerifiableCredential", CREDENTIAL_TYPE],
         "issuer": did_key.encode_did_key(key.public_key),
@@ -542,11 +538,13 @@ def _list_document(value: JsonInput) -> Mapping[str, JsonInput]:
         not isinstance(context, Sequence)
         or isinstance(context, str)
         or not context
-        or context[0] != VC_CONTEXT
-        or any(c != STATUS_CONTEXT for c in context[1:])
+        or context[0] != CREDENTIALS_V2
+        or any(c != CREDENTIALS_STATUS_V1 for c in context[1:])
         or len(context) > 2
     ):
-        _bad_list(f"@context must be [{VC_CONTEXT!r}] (optionally with {STATUS_CONTEXT!r})")
+        _bad_list(
+            f"@context must be [{CREDENTIALS_V2!r}] (optionally with {CREDENTIALS_STATUS_V1!r})"
+        )
     types = value.get("type")
     if (
         not isinstance(types, Sequence)

@@ -22,6 +22,7 @@ __all__ = [
     "ATTEST_V1",
     "CONTEXT_SHA256",
     "CREDENTIALS_EXAMPLES_V2",
+    "CREDENTIALS_STATUS_V1",
     "CREDENTIALS_UNDEFINED_TERMS_V2",
     "CREDENTIALS_V1",
     "CREDENTIALS_V2",
@@ -46,6 +47,10 @@ CREDENTIALS_UNDEFINED_TERMS_V2: Final = "https://www.w3.org/ns/credentials/undef
 documents use terms no context defines (VC 2.0 §5.2)."""
 DID_V1: Final = "https://www.w3.org/ns/did/v1"
 """The DID Core 1.0 context, which DID documents and some presentations list."""
+CREDENTIALS_STATUS_V1: Final = "https://www.w3.org/ns/credentials/status/v1"
+"""The Bitstring Status List context (§5.2). Named here, not shipped: its terms are also in the
+VC 2.0 context, which is all attest writes; a status list that also names it is accepted
+(attest.vc.status_list), and nothing expands it."""
 
 _FILES: Final = {
     CREDENTIALS_V2: "credentials-v2.jsonld",
