@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from attest.codec.dates import format_datetime_stamp, parse_datetime, parse_datetime_stamp
+from attest.codec.dates import (
+    format_datetime_stamp,
+    parse_datetime,
+    parse_datetime_stamp,
+    read_datetime_stamp,
+)
 from attest.errors import MalformedError, UsageError
 
 
@@ -102,3 +107,37 @@ def test_plain_datetime_takes_no_zone_as_utc_and_is_otherwise_as_strict() -> Non
     with pytest.raises(MalformedError) as info:
         parse_datetime_stamp("2020-01-01T00:00:00")
     assert info.value.code == "datetime.missing_timezone"
+
+
+# --- read_datetime_stamp: text or a TOML datetime, one reader -----------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2026-01-01T00:00:00Z", "2026-01-01T02:30:00+02:30", "2026-02-28T23:59:59.123456-05:00"],
+)
+def test_read_reads_text_and_its_datetime_alike(text: str) -> None:
+    expected = parse_datetime_stamp(text)
+    assert read_datetime_stamp(text) == expected
+    aware = datetime.fromisoformat(text.replace("Z", "+00:00"))  # what a TOML reader builds
+    assert read_datetime_stamp(aware) == expected
+    assert read_datetime_stamp(aware).tzinfo is UTC
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        (datetime(2026, 1, 1), "datetime.missing_timezone"),  # TOML local date-time
+        ("2026-01-01T00:00:00", "datetime.missing_timezone"),
+        (date(2026, 1, 1), "datetime.bad_type"),  # TOML local date
+        (time(0, 0), "datetime.bad_type"),  # TOML local time
+        (1767225600, "datetime.bad_type"),
+        (None, "datetime.bad_type"),
+        ("2026-01-01", "datetime.bad_syntax"),
+        ("2026-02-30T00:00:00Z", "datetime.bad_date"),
+    ],
+)
+def test_read_refuses_what_is_not_a_datetime_stamp(value: object, code: str) -> None:
+    with pytest.raises(MalformedError) as info:
+        read_datetime_stamp(value)
+    assert info.value.code == code

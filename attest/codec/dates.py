@@ -20,7 +20,12 @@ from typing import Final
 
 from attest.errors import MalformedError, UsageError
 
-__all__ = ["format_datetime_stamp", "parse_datetime", "parse_datetime_stamp"]
+__all__ = [
+    "format_datetime_stamp",
+    "parse_datetime",
+    "parse_datetime_stamp",
+    "read_datetime_stamp",
+]
 
 _DATETIME: Final = re.compile(
     r"(?P<year>-?(?:[1-9][0-9]{3,}|0[0-9]{3}))-(?P<month>0[1-9]|1[0-2])"
@@ -48,6 +53,27 @@ def parse_datetime(text: str) -> datetime:
     optional (none means UTC). Raises as :func:`parse_datetime_stamp`, never
     ``datetime.missing_timezone``."""
     return _parse(text, require_timezone=False)
+
+
+def read_datetime_stamp(value: object) -> datetime:
+    """A ``dateTimeStamp`` from a parsed document: text (JSON) or an aware :class:`datetime`
+    (a TOML offset date-time, which the TOML reader has already built).
+
+    Text is read by :func:`parse_datetime_stamp`; a datetime must carry its time zone and is
+    returned in UTC, exactly as its XSD spelling would read. Raises :class:`MalformedError`:
+    the codes of :func:`parse_datetime_stamp`, ``datetime.missing_timezone`` for a naive
+    datetime (a TOML local date-time), ``datetime.bad_type`` for anything else (a number, a
+    TOML local date or time).
+    """
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise MalformedError("datetime.missing_timezone", "the date-time has no time zone")
+        return _parse(format_datetime_stamp(value), require_timezone=True)
+    if isinstance(value, str):
+        return _parse(value, require_timezone=True)
+    raise MalformedError(
+        "datetime.bad_type", f"a {type(value).__name__} is not a date-time with a time zone"
+    )
 
 
 def _parse(text: str, *, require_timezone: bool) -> datetime:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from attest.codec.dates import format_datetime_stamp, parse_datetime_stamp
+from attest.codec.dates import read_datetime_stamp
 from attest.codec.document import read_table
 from attest.errors import LimitExceededError, MalformedError
 from attest.evaluation.pact import Obligation, Pact
@@ -154,16 +154,10 @@ _METRIC_KEYS = {"name", "metric", "value", "unit", "sample_size"}
 
 
 def _time(value: object, what: str) -> datetime:
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise MalformedError("results.bad_time", f"{what} needs a time zone")
-        return parse_datetime_stamp(format_datetime_stamp(value))
-    if isinstance(value, str):
-        try:
-            return parse_datetime_stamp(value)
-        except MalformedError as exc:
-            raise MalformedError("results.bad_time", f"{what}: {exc.message}") from exc
-    raise MalformedError("results.bad_time", f"{what} must be a date-time with a time zone")
+    try:
+        return read_datetime_stamp(value)
+    except MalformedError as exc:
+        raise MalformedError("results.bad_time", f"{what}: {exc.message}") from exc
 
 
 def _results_from(doc: Mapping[str, Any]) -> Results:

@@ -607,8 +607,11 @@ def _subject(doc: Mapping[str, JsonInput]) -> Mapping[str, JsonInput]:
 
 
 def _time(doc: Mapping[str, JsonInput], name: str) -> datetime:
+    value = doc[name]
+    if not isinstance(value, str):  # never str() it: that would read a non-string as text
+        _bad_list(f"{name} must be an XML Schema dateTimeStamp string")
     try:
-        return parse_datetime_stamp(str(doc[name]))
+        return parse_datetime_stamp(value)
     except MalformedError as exc:
         _bad_list(f"{name}: {exc.message}")
 
