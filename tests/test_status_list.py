@@ -717,7 +717,7 @@ CASES = [
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_check_status_refuses(case: Case) -> None:
     args: dict[str, Any] = {"issuer": ISSUER_DID, "now": case.now, "max_age": DAY, **case.kwargs}
-    document = case.document()
+    document: Any = case.document()
     _raises(lambda: sl.check_status(case.entry, document, **args), case.code, case.kind)
 
 
