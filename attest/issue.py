@@ -23,6 +23,7 @@ from attest.evaluation.credential import (
     COSE_MEDIA_TYPE,
     JSON_MEDIA_TYPE,
     EvidenceRef,
+    check_period,
     sign_cose,
     sign_json,
     unsigned_credential,
@@ -162,6 +163,8 @@ def issue_many(
     # mismatch, a validity window or evidence too large to embed must not leave orphan
     # entries in the log.
     evaluations = [evaluate(r.subject, r.pact, r.results) for r in requests]
+    for evaluation in evaluations:
+        check_period(evaluation, now.replace(microsecond=0))
     if valid_for is not None and valid_for <= timedelta(0):
         raise UsageError("credential.bad_validity", "a credential must be valid for > 0s")
     if embed_evidence:

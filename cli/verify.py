@@ -64,7 +64,9 @@ def default_state_path() -> Path:
     "--state",
     "state_file",
     type=click.Path(path_type=Path, dir_okay=False),
-    help=f"Remembered checkpoints (default {default_state_path()}).",
+    help="Remembered checkpoints, read and updated on every run so a later split view of a "
+    f"log is caught (default {default_state_path()}, under $XDG_STATE_HOME or the home "
+    "directory).",
 )
 @click.option("--no-state", is_flag=True, help="Neither read nor update remembered checkpoints.")
 @click.option("--now", help="Decide as of this time (XSD dateTimeStamp), not the clock's.")
@@ -290,8 +292,8 @@ def _render(d: Mapping[str, Any]) -> None:
     def echo(line: str) -> None:
         click.echo(printable(line))
 
-    accepted = d["decision"] == "accept"
-    verdict, color = ("ACCEPT", "green") if accepted else ("REJECT", "red")
+    colors = {"accept": "green", "reject": "red", "malformed": "yellow"}
+    verdict, color = str(d["decision"]).upper(), colors.get(str(d["decision"]), "red")
     subject = printable(str(d["subject"] or "(no single subject)"))
     click.secho(f"{verdict}  {subject}", fg=color, bold=True)
     if d["pact"]:

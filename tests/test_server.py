@@ -104,6 +104,7 @@ version = 1
 [freshness]
 max_evidence_age = "90d"
 status_unknown = "accept"
+require_status = false
 [[issuer]]
 name = "Served evaluator"
 id = "{encode_did_key(ISSUER.public_key)}"
@@ -382,7 +383,7 @@ def test_verify_refusals(world: World, tmp_path: Path) -> None:
     ):
         r = http.post("/verify", content=b'{"mediaType": 1}')
         assert r.status_code == 400 and _error(r).startswith("bundle.")
-        assert r.json()["decision"]["decision"] == "reject"  # and the decision, as the CLI prints
+        assert r.json()["decision"]["decision"] == "malformed"  # the decision, as the CLI prints
         r = http.post("/verify", content=b"\xff\x00")
         assert r.status_code == 400 and _error(r).startswith(("cbor.", "bundle."))
         r = http.post("/verify", content=b'{"a": 1, "a": 2}')

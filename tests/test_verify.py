@@ -231,10 +231,10 @@ CASES: list[tuple[str, Make, str, str, tuple[str, ...]]] = [
         BOTH,
     ),
     (
-        "checkpoint not signed by the key the policy trusts for its origin",
+        "the bundle names another log key than the policy trusts for its origin",
         base({"log": [{"origin": ORIGIN, "key": other_log_key(ORIGIN)}]}),
         "checkpoint.signature",
-        "checkpoint.log_signature_missing",
+        "bundle.log_key_mismatch",
         BOTH,
     ),
     (
@@ -484,14 +484,14 @@ def test_verdict_fail_accepted_with_require_verdict_any(world: World) -> None:
     "issuer",
     [
         {"compromised_after": {"log": ORIGIN, "index": "CRED"}},
-        {"compromised_after": {"log": OTHER_ORIGIN, "index": 0}},
+        {"compromised_after": {"log": OTHER_ORIGIN, "index": 0, "time": ISSUED}},
         {"compromised_after": {"time": ISSUED}},
         {"not_before": ISSUED},
         {"not_after": ISSUED},
     ],
     ids=[
         "cut-off at its own index",
-        "cut-off in another log",
+        "cut-off in another log, and a time cut-off",
         "cut-off at its time",
         "window opens at validFrom",
         "window closes at validFrom",
@@ -504,11 +504,24 @@ def test_issuer_boundaries_still_count(world: World, issuer: dict[str, Any]) -> 
     assert Run([world.json], {"issuer": [issuer_entry(**issuer)]})().accepted
 
 
+def test_an_index_cutoff_in_another_log_alone_fails_closed(world: World) -> None:
+    """A compromised key counts only where a cut-off proves the entry came first
+    (tests/test_attacks_time.py builds the theft)."""
+    issuer = issuer_entry(compromised_after={"log": OTHER_ORIGIN, "index": 0})
+    d = Run([world.json], {"issuer": [issuer]})()
+    assert failures(d) == [(0, "issuer.trusted", "issuer.compromised")]
+
+
 def test_freshness_boundaries(world: World) -> None:
     # skew: validFrom is 5 minutes ahead of now, validUntil 5 minutes behind it
     assert Run([world.json], now=ISSUED - timedelta(minutes=5))().accepted
     until = ISSUED + timedelta(days=90)
-    assert Run([world.json], now=until + timedelta(minutes=4, seconds=59))().accepted
+    assert Run([world.json], now=until - timedelta(seconds=1))().accepted
+    # inside the skew after validUntil the credential still verifies, but an accept that has
+    # already expired is no accept
+    late = Run([world.json], now=until + timedelta(minutes=4, seconds=59))()
+    assert failures(late) == [] and not late.accepted
+    assert any("expire at once" in r for r in late.reasons)
     assert not Run([world.json], now=until + timedelta(minutes=5))().accepted
     # the status list exactly status_max_age old is still fresh
     assert Run([world.json], status=status_lists(NOW - timedelta(days=1)))().accepted
@@ -544,7 +557,10 @@ def test_malformed_bundle(world: World, data: bytes, code: str) -> None:
     assert {c.result for c in bad.checks[1:]} == {"not-applicable"}
     assert [n for n, _ in d.malformed] == ["bad"]
     assert good.counted and not bad.counted
-    assert d.accepted  # the good bundle alone meets the policy; the bad one is reported
+    # the good bundle alone would meet the policy, but a malformed input makes the whole
+    # decision malformed (exit 2), every reason listed
+    assert d.decision == "malformed" and not d.accepted
+    assert any(r.startswith("bad: bundle.format failed") for r in d.reasons)
     out = validate(d)
     assert out["bundles"][0]["checks"][0]["malformed"] is True
 
@@ -578,7 +594,12 @@ def test_two_bundles_from_one_evaluator_count_once(world: World) -> None:
 def test_two_trusted_evaluators_meet_min_evaluators_two(world: World) -> None:
     issuers = [issuer_entry(), issuer_entry(SECOND_ISSUER, "Evaluator B")]
     d = Run(
-        [world.json, world.b("second_issuer")], {"decision__min_evaluators": 2, "issuer": issuers}
+        [world.json, world.b("second_issuer")],
+        {
+            "decision__min_evaluators": 2,
+            "issuer": issuers,
+            "freshness__require_status": False,  # B publishes no status lists
+        },
     )()
     assert failures(d) == []
     assert d.accepted

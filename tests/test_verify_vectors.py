@@ -117,8 +117,9 @@ def test_every_step_and_rule_is_covered() -> None:
     assert steps == set(STEPS)
     rules = {r.split(":")[0] for c in CASES for r in c["expect"]["unmet"]}
     assert rules == {"min_evaluators", "dimension", "subjects"}
-    assert {c["expect"]["decision"] for c in CASES} == {"accept", "reject"}
+    assert {c["expect"]["decision"] for c in CASES} == {"accept", "reject", "malformed"}
     for c in CASES:  # each reject names its cause; each accept has none
+        assert (c["expect"]["decision"] == "malformed") == c["expect"]["malformed"], c["id"]
         e = c["expect"]
         assert (e["decision"] == "accept") == (not e["failures"] and not e["unmet"]), c["id"]
         assert (e["expires"] is not None) == (e["decision"] == "accept"), c["id"]

@@ -48,6 +48,7 @@ __all__ = [
     "EvidenceRef",
     "Measured",
     "OpenedCredential",
+    "check_period",
     "credential_digest",
     "open_credential",
     "sign_cose",
@@ -148,6 +149,17 @@ def _evaluation_json(ev: Evaluation) -> dict[str, Any]:
     }
 
 
+def check_period(evaluation: Evaluation, now: datetime) -> None:
+    """An evaluation is issued after its period ends: a period that ends after ``now`` would
+    make its evidence look fresher than it can be (specs/credential.md §1)."""
+    if evaluation.results.period_end > now:
+        raise UsageError(
+            "issue.future_period",
+            f"the evaluation period ends {_stamp(evaluation.results.period_end)}, after the "
+            f"issuing time {_stamp(now)}",
+        )
+
+
 def unsigned_credential(
     evaluation: Evaluation,
     issuer: PublicKey,
@@ -164,6 +176,7 @@ def unsigned_credential(
     document's canonical hash, so the same inputs always give the same credential.
     """
     valid_from = _seconds(now)
+    check_period(evaluation, valid_from)
     doc: dict[str, Any] = {
         "@context": [VC_CONTEXT, ATTEST_CONTEXT],
         "type": ["VerifiableCredential", CREDENTIAL_TYPE],
@@ -315,13 +328,16 @@ class OpenedCredential:
     how: str
 
 
-def open_credential(secured: Mapping[str, Any] | bytes) -> OpenedCredential:
-    """Verify a credential's signature (eddsa-jcs-2022 JSON or COSE_Sign1 bytes) by the key
-    its issuer names, then read its claims. Nothing an unverified credential says is read."""
+def open_credential(
+    secured: Mapping[str, Any] | bytes, *, now: datetime | None = None
+) -> OpenedCredential:
+    """Verify a credential's signature (a Data Integrity proof on JSON, or COSE_Sign1 bytes)
+    by the key its issuer names, then read its claims. Nothing an unverified credential says
+    is read. With ``now``, a proof whose ``expires`` has passed is refused."""
     if isinstance(secured, bytes):
         doc, how = _open_cose(secured)
     else:
-        doc, how = _open_json(secured)
+        doc, how = _open_json(secured, now)
     return OpenedCredential(doc, EvaluationClaims.from_json(doc), how)
 
 
@@ -330,15 +346,21 @@ def _require(cond: bool, code: str, message: str) -> None:
         raise VerificationError(code, message)
 
 
-def _open_json(doc: Mapping[str, Any]) -> tuple[Mapping[str, Any], str]:
-    proof = data_integrity.verify_proof(doc, expected_proof_purpose="assertionMethod")
+def _open_json(doc: Mapping[str, Any], now: datetime | None) -> tuple[Mapping[str, Any], str]:
+    proof = data_integrity.verify_proof(doc, expected_proof_purpose="assertionMethod", now=now)
     issuer = doc.get("issuer")
     _require(
         proof.controller == issuer,
         "credential.issuer_key_mismatch",
         f"signed by {proof.controller}, but the issuer is {str(issuer)[:100]}",
     )
-    return doc, f"eddsa-jcs-2022 proof by {proof.verification_method}"
+    if proof.cryptosuite != data_integrity.CRYPTOSUITE:
+        # An RDF signature does not cover the JSON: what this reader reads must be what the
+        # signed RDF says (the W3C credential verifier's rule, specs/data-integrity.md).
+        from attest.vc import jsonld, model
+
+        model.check_agreement(doc, jsonld.expand_safe(doc))
+    return doc, f"{proof.cryptosuite} proof by {proof.verification_method}"
 
 
 def _open_cose(data: bytes) -> tuple[Mapping[str, Any], str]:

@@ -22,6 +22,7 @@ from attest.verifier.state import VerifierState
 __all__ = [
     "ACCEPT",
     "FAIL",
+    "MALFORMED",
     "NOT_APPLICABLE",
     "PASS",
     "REJECT",
@@ -34,7 +35,8 @@ __all__ = [
 ]
 
 PASS, FAIL, NOT_APPLICABLE = "pass", "fail", "not-applicable"
-ACCEPT, REJECT = "accept", "reject"
+#: A decision: accept, reject, or malformed (some input did not parse; every reason listed).
+ACCEPT, REJECT, MALFORMED = "accept", "reject", "malformed"
 
 
 def stamp(t: datetime | None) -> str | None:
@@ -133,7 +135,8 @@ class DimensionView:
 
 @dataclass(frozen=True)
 class Decision:
-    """The answer: accept or reject, every reason, each dimension, and when it expires."""
+    """The answer: accept, reject or malformed, every reason, each dimension, and when it
+    expires (never before ``now``: an accept that would expire at once is a reject)."""
 
     decision: str
     reasons: tuple[str, ...]
@@ -199,9 +202,7 @@ _TIME_OR_NULL = {"oneOf": [_TIME, {"type": "null"}]}
 _STRINGS = _array({"type": "string"})
 
 
-def decision_schema(steps: Sequence[str]) -> dict[str, Any]:
-    """The JSON Schema (2020-12) of :meth:`Decision.to_json`, written beside it so the two
-    change together; ``steps`` are the step names a check may carry."""
+def _bundle_schema(steps: Sequence[str]) -> dict[str, Any]:
     check = _obj(
         {
             "step": {"enum": list(steps)},
@@ -212,10 +213,8 @@ def decision_schema(steps: Sequence[str]) -> dict[str, Any]:
         },
         optional=["malformed"],
     )
-    pact = _obj(
-        {"id": {"type": "string"}, "version": {"type": "string"}, "digest": {"type": "string"}}
-    )
-    bundle = _obj(
+    pact = _obj({k: {"type": "string"} for k in ("id", "version", "digest")})
+    return _obj(
         {
             "bundle": {"type": "string"},
             "counted": {"type": "boolean"},
@@ -227,11 +226,14 @@ def decision_schema(steps: Sequence[str]) -> dict[str, Any]:
             "verdict": _or_null("string"),
             "log": _obj({"origin": _or_null("string"), "checkpointSize": _or_null("integer")}),
             "weight": _or_null("number"),
-            "evidenceAgeSeconds": _or_null("integer"),
+            "evidenceAgeSeconds": {"type": ["integer", "null"], "minimum": 0},
             "expires": _TIME_OR_NULL,
             "checks": _array(check),
         }
     )
+
+
+def _dimension_schema() -> dict[str, Any]:
     metric = _obj(
         {
             "comparator": {"enum": [">=", ">", "<=", "<", "=="]},
@@ -239,7 +241,7 @@ def decision_schema(steps: Sequence[str]) -> dict[str, Any]:
             "measured": _array({"type": "number"}),
         }
     )
-    dimension = _obj(
+    return _obj(
         {
             "dimension": {"type": "string"},
             "result": {"enum": [PASS, FAIL]},
@@ -248,20 +250,25 @@ def decision_schema(steps: Sequence[str]) -> dict[str, Any]:
             "metrics": {"type": "object", "additionalProperties": metric},
         }
     )
+
+
+def decision_schema(steps: Sequence[str]) -> dict[str, Any]:
+    """The JSON Schema (2020-12) of :meth:`Decision.to_json`, written beside it so the two
+    change together; ``steps`` are the step names a check may carry."""
     top = _obj(
         {
-            "decision": {"enum": [ACCEPT, REJECT]},
+            "decision": {"enum": [ACCEPT, REJECT, MALFORMED]},
             "reasons": _STRINGS,
             "subject": _or_null("string"),
             "pact": _or_null("string"),
             "verifiedAt": _TIME,
             "expires": _TIME_OR_NULL,
-            "evidenceAgeSeconds": _or_null("integer"),
+            "evidenceAgeSeconds": {"type": ["integer", "null"], "minimum": 0},
             "evaluators": _obj(
                 {"counted": _STRINGS, "required": {"type": "integer", "minimum": 1}}
             ),
-            "dimensions": _array(dimension),
-            "bundles": _array(bundle),
+            "dimensions": _array(_dimension_schema()),
+            "bundles": _array(_bundle_schema(steps)),
         }
     )
     return {

@@ -24,6 +24,7 @@ from attest.vc.status_list import StatusResult
 from attest.verifier.decision import (
     ACCEPT,
     FAIL,
+    MALFORMED,
     NOT_APPLICABLE,
     PASS,
     REJECT,
@@ -32,6 +33,7 @@ from attest.verifier.decision import (
     Decision,
     DimensionView,
     decision_schema,
+    stamp,
 )
 from attest.verifier.policy import Policy
 from attest.verifier.state import VerifierState
@@ -205,9 +207,16 @@ def decide(
     accepted = bool(counted) and len(evaluators) >= k and all(v.result == PASS for v in views)
     ages = [r.evidence_age for r in counted if r.evidence_age is not None]
     expiries = [r.expires for r in counted if r.expires is not None]
+    if accepted and expiries and min(expiries) < now:
+        accepted = False
+        reasons.append(
+            f"the decision would expire at once: what it rests on stopped being good at "
+            f"{stamp(min(expiries))}, before the decision time {stamp(now)}"
+        )
+    malformed = any(c.malformed for r in reports for c in r.failures)
     return Decision(
-        decision=ACCEPT if accepted else REJECT,
-        reasons=tuple(reasons) if not accepted else (),
+        decision=MALFORMED if malformed else ACCEPT if accepted else REJECT,
+        reasons=tuple(reasons) if malformed or not accepted else (),
         subject=subject,
         pact=pact,
         bundles=tuple(reports),
@@ -215,7 +224,7 @@ def decide(
         evaluators=evaluators,
         evaluators_required=k,
         evidence_age=max(ages) if ages else None,
-        expires=min(expiries) if accepted and expiries else None,
+        expires=min(expiries) if accepted and not malformed and expiries else None,
         now=now,
         state=state,
     )

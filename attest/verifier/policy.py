@@ -72,8 +72,12 @@ class TrustedIssuer:
 
 @dataclass(frozen=True)
 class TrustedLog:
+    """A log the policy trusts. A ``compromised`` log key vouches for no checkpoint alone:
+    its checkpoints count only under the witness quorum (at least one witness)."""
+
     origin: str
     verifier: Ed25519Verifier
+    compromised: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,7 @@ class Freshness:
     max_evidence_age: timedelta | None = None
     status_max_age: timedelta = timedelta(days=1)
     status_unknown: str = "reject"
+    require_status: bool = True
 
 
 @dataclass(frozen=True)
@@ -132,6 +137,7 @@ class Policy:
     min_evaluators: int = 1
     require_verdict_pass: bool = True
     consistency: str = "when-available"
+    evidence_bytes: str = "when-available"
 
     def issuer(self, did: str) -> TrustedIssuer | None:
         for i in self.issuers:
@@ -164,13 +170,22 @@ _TOP = {
     "quorum",
     "threshold",
 }
-_DECISION = {"subject", "pact", "pact_digest", "min_evaluators", "require_verdict", "consistency"}
+_DECISION = {
+    "subject",
+    "pact",
+    "pact_digest",
+    "min_evaluators",
+    "require_verdict",
+    "consistency",
+    "evidence_bytes",
+}
 _FRESHNESS = {
     "clock_skew",
     "max_credential_age",
     "max_evidence_age",
     "status_max_age",
     "status_unknown",
+    "require_status",
 }
 _ISSUER = {"name", "id", "key_file", "dimensions", "not_before", "not_after", "compromised_after"}
 
@@ -216,6 +231,12 @@ def _time(value: object, what: str) -> datetime:
     if isinstance(value, str):
         return parse_datetime_stamp(value)
     raise _fail("bad_time", f"{what} must be a date-time with a time zone")
+
+
+def _bool(value: object, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise _fail("bad_field", f"{what} must be true or false")
+    return value
 
 
 def _int(value: object, what: str, minimum: int = 0) -> int:
@@ -292,6 +313,9 @@ def parse_policy(data: bytes, *, resolve_key: KeyResolver | None = None) -> Poli
     consistency = dec.get("consistency", "when-available")
     if consistency not in ("require", "when-available"):
         raise _fail("bad_field", "consistency is require or when-available")
+    evidence_bytes = dec.get("evidence_bytes", "when-available")
+    if evidence_bytes not in ("required", "when-available"):
+        raise _fail("bad_field", "evidence_bytes is required or when-available")
     return Policy(
         issuers=issuers,
         logs=_logs(doc),
@@ -306,17 +330,18 @@ def parse_policy(data: bytes, *, resolve_key: KeyResolver | None = None) -> Poli
         min_evaluators=_int(dec.get("min_evaluators", 1), "min_evaluators", 1),
         require_verdict_pass=require == "pass",
         consistency=consistency,
+        evidence_bytes=evidence_bytes,
     )
 
 
 def _logs(doc: Mapping[str, Any]) -> tuple[TrustedLog, ...]:
     logs = []
-    for i, item in enumerate(_tables(doc, "log", {"origin", "key"})):
+    for i, item in enumerate(_tables(doc, "log", {"origin", "key", "compromised"})):
         v = _checkpoint.parse_verifier_key(_str(item.get("key"), f"[[log]] {i} key"))
         if not isinstance(v, Ed25519Verifier):
             raise _fail("bad_log", f"[[log]] {i} key must be an Ed25519 (0x01) log key")
         origin = _str(item.get("origin", v.name), f"[[log]] {i} origin")
-        logs.append(TrustedLog(origin, v))
+        logs.append(TrustedLog(origin, v, _bool(item.get("compromised", False), "compromised")))
     if not logs:
         raise _fail("no_logs", "a policy must name at least one trusted [[log]]")
     return tuple(logs)
@@ -369,6 +394,7 @@ def _freshness(doc: Mapping[str, Any]) -> Freshness:
         max_evidence_age=optional("max_evidence_age"),
         status_max_age=_duration(fresh.get("status_max_age", "1d"), "status_max_age"),
         status_unknown=status_unknown,
+        require_status=_bool(fresh.get("require_status", True), "require_status"),
     )
 
 

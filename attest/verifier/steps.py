@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from attest.codec.digest import Digest
@@ -143,7 +143,7 @@ def bundle_format(given: Given, known: Known) -> Outcome:
 def credential_signature(given: Given, known: Known) -> Outcome:
     """§2 credential.signature: the proof verifies by the issuer's key; then the claims'
     shape, which only a verified signature vouches for."""
-    opened = open_credential(known.parsed.credential)
+    opened = open_credential(known.parsed.credential, now=given.now)
     known.claims = opened.claims
     return passed(opened.how)
 
@@ -155,48 +155,67 @@ def issuer_trusted(given: Given, known: Known) -> Outcome:
     if trusted is None:
         return failed("issuer.untrusted", f"{facts.issuer} is not a trusted issuer")
     known.trusted = trusted
-    _check_key_window(trusted, facts)
-    _check_compromise(trusted, facts, known.parsed)
+    logged_at = known.parsed.credential_entry.decoded.logged_at
+    _check_key_window(trusted, logged_at)
+    _check_compromise(trusted, logged_at, known.parsed)
     undeclared = [d for d in facts.dimensions if d not in trusted.dimensions]
     dims = ", ".join(sorted(trusted.dimensions))
     extra = f"; not trusted for {', '.join(undeclared)}" if undeclared else ""
     return passed(f"{trusted.name} ({facts.issuer}) trusted for {dims}{extra}")
 
 
-def _check_key_window(trusted: TrustedIssuer, facts: EvaluationClaims) -> None:
-    issued = stamp(facts.valid_from)
+def _logged(seconds: int) -> str:
+    """An entry time as the report writes it (a hostile entry's time may be no real date)."""
+    try:
+        return stamp(datetime.fromtimestamp(seconds, UTC)) or ""
+    except (OverflowError, OSError, ValueError):
+        return f"{seconds} s after the epoch"
+
+
+def _check_key_window(trusted: TrustedIssuer, logged_at: int) -> None:
+    """The key's window, judged by when the trusted log recorded the credential, never by a
+    date the key holder wrote (compared as seconds)."""
+    when = f"logged {_logged(logged_at)}"
     if trusted.not_before is not None:
         require(
-            facts.valid_from >= trusted.not_before,
+            logged_at >= trusted.not_before.timestamp(),
             "issuer.key_not_yet_valid",
-            f"issued {issued}, before the key's window opens ({stamp(trusted.not_before)})",
+            f"{when}, before the key's window opens ({stamp(trusted.not_before)})",
         )
     if trusted.not_after is not None:
         require(
-            facts.valid_from <= trusted.not_after,
+            logged_at <= trusted.not_after.timestamp(),
             "issuer.key_retired",
-            f"issued {issued}, after the key's window closed ({stamp(trusted.not_after)})",
+            f"{when}, after the key's window closed ({stamp(trusted.not_after)})",
         )
 
 
-def _check_compromise(trusted: TrustedIssuer, facts: EvaluationClaims, bundle: Bundle) -> None:
+def _check_compromise(trusted: TrustedIssuer, logged_at: int, bundle: Bundle) -> None:
+    """Once a key is compromised, what it signed counts only when proven logged before the
+    compromise: at or below an index cut-off on the log that states it, or before a time
+    cut-off by the log's own entry time. On any other log it does not count (fail closed)."""
     c = trusted.compromised
     if c is None:
         return
-    entry = bundle.credential_entry
+    index = bundle.credential_entry.index
     if c.index is not None and c.log == bundle.log_origin:
         require(
-            entry.index <= c.index,
+            index <= c.index,
             "issuer.compromised",
-            f"logged at index {entry.index}, after the key's compromise cut-off "
+            f"logged at index {index}, after the key's compromise cut-off "
             f"(index {c.index} in {c.log})",
         )
-    if c.time is not None:
-        # Compared as seconds: a hostile entry's time need not be a representable date.
-        require(
-            entry.decoded.logged_at <= c.time.timestamp() and facts.valid_from <= c.time,
+    elif c.time is None:
+        raise VerificationError(
             "issuer.compromised",
-            f"issued or logged after the key's compromise cut-off ({stamp(c.time)})",
+            f"the key is compromised and this log ({bundle.log_origin}) states no cut-off "
+            f"for it (only {c.log} does)",
+        )
+    if c.time is not None:
+        require(
+            logged_at <= c.time.timestamp(),
+            "issuer.compromised",
+            f"logged {_logged(logged_at)}, after the key's compromise cut-off ({stamp(c.time)})",
         )
 
 
@@ -208,6 +227,19 @@ def credential_validity(given: Given, known: Known) -> Outcome:
         facts.valid_from <= now + skew,
         "credential.not_yet_valid",
         f"valid only from {stamp(facts.valid_from)}",
+    )
+    logged_at = known.parsed.credential_entry.decoded.logged_at
+    require(
+        facts.valid_from.timestamp() >= logged_at - skew.total_seconds(),
+        "credential.backdated",
+        f"valid from {stamp(facts.valid_from)}, before the log recorded it "
+        f"({_logged(logged_at)}) by more than the policy's skew",
+    )
+    require(
+        facts.period_end <= facts.valid_from and facts.period_end <= now + skew,
+        "evaluation.future_period",
+        f"the evaluation period ends {stamp(facts.period_end)}, after the credential was "
+        f"issued ({stamp(facts.valid_from)}) or after now",
     )
     if facts.valid_until is not None:
         require(
@@ -237,6 +269,13 @@ def checkpoint_signature(given: Given, known: Known) -> Outcome:
         return failed(
             "checkpoint.untrusted_log", f"log {bundle.log_origin!r} is not trusted by the policy"
         )
+    trusted_key = log.verifier.vkey()
+    require(
+        bundle.log_key == trusted_key,
+        "bundle.log_key_mismatch",
+        f"the bundle names log key {bundle.log_key[:120]!r}; the policy trusts "
+        f"{trusted_key!r} for {log.origin}",
+    )
     known.log = log
     known.signed = open_checkpoint(
         bundle.note,
@@ -250,10 +289,20 @@ def checkpoint_signature(given: Given, known: Known) -> Outcome:
 def checkpoint_witnesses(given: Given, known: Known) -> Outcome:
     """§2 checkpoint.witnesses: at least the quorum of distinct policy witnesses cosigned."""
     quorum = given.policy.witness_quorum
-    if quorum == 0:
-        return not_applicable("the policy requires no witnesses")
     names = sorted({c.name for c in known.checkpoint.cosignatures})
     listed = f" ({', '.join(names)})" if names else ""
+    assert known.log is not None
+    if known.log.compromised:
+        # A stolen log key can sign any history: only witnesses vouch for this one.
+        needed = max(quorum, 1)
+        return judged(
+            len(names) >= needed,
+            f"the log key is listed as compromised: {len(names)} of {needed} required "
+            f"witnesses cosigned{listed}",
+            "checkpoint.log_compromised",
+        )
+    if quorum == 0:
+        return not_applicable("the policy requires no witnesses")
     return judged(
         len(names) >= quorum,
         f"{len(names)} of {quorum} required witnesses cosigned{listed}",
@@ -359,9 +408,25 @@ def evidence_bytes(given: Given, known: Known) -> Outcome:
         if str(held) != ref.get("digest"):
             return failed("evidence.altered", f"{name} does not hash to its logged digest")
         checked += 1
+    if given.policy.evidence_bytes == "required":
+        missing = _unsupplied(facts, bundle, given.evidence)
+        if missing:
+            return failed(
+                "evidence.missing",
+                f"the policy requires every cited evidence file; {len(missing)} of "
+                f"{len(facts.evidence)} not supplied (first: {missing[0][:80]})",
+            )
     if not checked:
         return not_applicable("no evidence bytes supplied")
     return passed(f"{checked} evidence file(s) match their logged digests")
+
+
+def _unsupplied(
+    facts: EvaluationClaims, bundle: Bundle, supplied: Mapping[str, Digest]
+) -> list[str]:
+    """The digests of cited evidence whose bytes are neither embedded nor supplied."""
+    held = set(bundle.evidence_data) | {str(d) for d in supplied.values()}
+    return [str(r.get("digest")) for r in facts.evidence if str(r.get("digest")) not in held]
 
 
 def credential_status(given: Given, known: Known) -> Outcome:
@@ -369,7 +434,13 @@ def credential_status(given: Given, known: Known) -> Outcome:
     clear. Lists that verified are kept: their windows bound the bundle's expiry."""
     facts, bundle = known.facts, known.parsed
     if not facts.status:
-        return not_applicable("the credential has no credentialStatus")
+        if given.policy.freshness.require_status:
+            return failed(
+                "status.missing",
+                "the credential has no credentialStatus, so it can never be revoked; "
+                "the policy requires one",
+            )
+        return not_applicable("the credential has no credentialStatus (the policy allows it)")
     available = [*given.status_lists, *filter(None, [bundle.status_list])]
     results = []
     for raw in facts.status:
@@ -407,7 +478,7 @@ def _find_status(
 def evidence_freshness(given: Given, known: Known) -> Outcome:
     """§2 evidence.freshness: the evaluation period ended within ``max_evidence_age``."""
     facts = known.facts
-    age = known.age = given.now - facts.period_end
+    age = known.age = max(given.now - facts.period_end, timedelta(0))
     limit = given.policy.freshness.max_evidence_age
     if limit is None:
         return not_applicable("the policy sets no maximum evidence age")
@@ -425,7 +496,7 @@ def evidence_decay(given: Given, known: Known) -> Outcome:
     decay = given.policy.decay
     if decay is None:
         return not_applicable("the policy sets no decay")
-    age = given.now - known.facts.period_end
+    age = max(given.now - known.facts.period_end, timedelta(0))
     weight = known.weight = decay.weight(age)
     return judged(
         weight >= decay.floor,
@@ -524,15 +595,26 @@ STEPS: tuple[Step, ...] = (
         "credential.validity",
         credential_validity,
         "claims",
-        ("credential.not_yet_valid", "credential.expired", "credential.too_old"),
+        (
+            "credential.not_yet_valid",
+            "credential.backdated",
+            "evaluation.future_period",
+            "credential.expired",
+            "credential.too_old",
+        ),
     ),
     Step(
         "checkpoint.signature",
         checkpoint_signature,
         "claims",
-        ("checkpoint.untrusted_log", "checkpoint.*", "note.*"),
+        ("checkpoint.untrusted_log", "bundle.log_key_mismatch", "checkpoint.*", "note.*"),
     ),
-    Step("checkpoint.witnesses", checkpoint_witnesses, "checkpoint", ("witness.quorum",)),
+    Step(
+        "checkpoint.witnesses",
+        checkpoint_witnesses,
+        "checkpoint",
+        ("witness.quorum", "checkpoint.log_compromised"),
+    ),
     Step(
         "checkpoint.consistency",
         checkpoint_consistency,
@@ -558,12 +640,18 @@ STEPS: tuple[Step, ...] = (
         ),
         _NOTHING_TO_PROVE_UNDER,
     ),
-    Step("evidence.bytes", evidence_bytes, "claims", ("evidence.altered", "evidence.not_cited")),
+    Step(
+        "evidence.bytes",
+        evidence_bytes,
+        "claims",
+        ("evidence.altered", "evidence.not_cited", "evidence.missing"),
+    ),
     Step(
         "credential.status",
         credential_status,
         "claims",
         (
+            "status.missing",
             "status.revoked",
             "status.suspended",
             "status.unknown",

@@ -580,9 +580,9 @@ def generic(enc: str) -> list[Case]:
         ),
         c(
             "wrong-log-key",
-            "the policy trusts another key for the log's origin",
+            "the policy trusts another key for the log's origin than the bundle names",
             "checkpoint.signature",
-            "checkpoint.log_signature_missing",
+            "bundle.log_key_mismatch",
             state_after=None,
             policy={"log": [{"origin": ORIGIN, "key": log_vkey(ORIGIN, KEYS["other-log"])}]},
         ),
@@ -820,10 +820,14 @@ def cases() -> list[Case]:
         ),
         Case(
             "two-evaluators",
-            "two trusted evaluators, min_evaluators 2",
+            "two trusted evaluators, min_evaluators 2 (B publishes no status lists)",
             ["base.json", "second-issuer.json"],
             "accept",
-            policy={"decision__min_evaluators": 2, "issuer": two},
+            policy={
+                "decision__min_evaluators": 2,
+                "issuer": two,
+                "freshness__require_status": False,
+            },
         ),
         Case(
             "reliability-only-issuer",
@@ -837,7 +841,11 @@ def cases() -> list[Case]:
             "bundles about two subjects, none named in the policy",
             ["base.json", "other-subject.json"],
             unmet=["subjects", "min_evaluators", *EACH_DIMENSION],
-            policy={"decision__subject": None, "decision__pact": None},
+            policy={
+                "decision__subject": None,
+                "decision__pact": None,
+                "freshness__require_status": False,
+            },
         ),
         Case(
             "split-view-bundle",
@@ -985,7 +993,7 @@ def files(w: World) -> dict[str, bytes]:
                 "state": f"state/{case.state}.json" if case.state else None,
                 "consistency": [f"consistency/{c}.json" for c in case.consistency],
                 "expect": {
-                    "decision": case.expect,
+                    "decision": "malformed" if case.malformed else case.expect,
                     "failures": [
                         {"bundle": i, "step": step, "code": code} for i, step, code in case.failures
                     ],
