@@ -33,6 +33,7 @@ from attest.verifier.policy import parse_policy
 __all__ = ["DemoStep", "run"]
 
 ORIGIN = "demo.attest.example/evals"
+EVALUATOR = "demo.attest.example/evaluator"
 STATUS_URL = "https://demo.attest.example/status"
 SUBJECT = "did:web:agents.example:support-bot"
 
@@ -109,20 +110,25 @@ def run(
             report(s)
 
     key_path = root / "evaluator.key"
-    # The demo key is unencrypted so the demo runs unattended; real keys get a passphrase.
-    named = generate_key_file(key_path, ORIGIN, None, allow_unencrypted=True)
+    log_key_path = root / "log.key"
+    # Demo keys are unencrypted so the demo runs unattended; real keys get a passphrase.
+    named = generate_key_file(key_path, EVALUATOR, None, allow_unencrypted=True)
+    log_key = generate_key_file(log_key_path, ORIGIN, None, allow_unencrypted=True)
     step(
-        "An evaluator key (Ed25519; demo only: unencrypted, mode 0600)",
-        f"attest key generate {ORIGIN} -o {key_path} --no-passphrase",
+        "Two keys: the evaluator's, which signs credentials, and the log's, which signs "
+        "checkpoints (demo only: unencrypted, mode 0600)",
+        f"attest key generate {EVALUATOR} -o {key_path} --no-passphrase; "
+        f"attest key generate {ORIGIN} -o {log_key_path} --no-passphrase",
         f"issuer: {encode_did_key(named.public_key)}",
+        "separate keys: a thief of one cannot both sign credentials and rewrite the log",
     )
 
-    signer = Ed25519Signer(ORIGIN, named.private_key)
+    signer = Ed25519Signer(ORIGIN, log_key.private_key)
     log_dir = root / "log"
-    with Log.create(log_dir, signer, key_file="../evaluator.key") as log:
+    with Log.create(log_dir, signer, key_file="../log.key") as log:
         step(
             "An append-only evidence log (C2SP tlog-tiles in a directory)",
-            f"attest log init {log_dir} --origin {ORIGIN} --key {key_path}",
+            f"attest log init {log_dir} --origin {ORIGIN} --key {log_key_path}",
             f"log verifier key: {log.config.vkey}",
         )
         log_vkey = log.config.vkey

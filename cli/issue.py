@@ -75,6 +75,18 @@ def _now(value: str | None) -> datetime:
     type=click.Path(path_type=Path, file_okay=False, exists=True),
     help="A status store ('attest status init'): allocate a revocation/suspension index.",
 )
+@click.option(
+    "--no-status",
+    is_flag=True,
+    help="Issue without a status entry: the credential can never be revoked or suspended "
+    "(verifiers with require_status, the default, refuse it).",
+)
+@click.option(
+    "--same-key",
+    is_flag=True,
+    help="Allow the issuing key to be the log's key (not recommended: whoever steals it can "
+    "then rewrite the log's history too).",
+)
 @click.option("--now", help="Issue as of this time (RFC 3339 / XSD dateTimeStamp).")
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path, dir_okay=False))
 @handle_errors
@@ -90,6 +102,8 @@ def issue(
     encoding: str,
     embed_evidence: bool,
     status_dir: Path | None,
+    no_status: bool,
+    same_key: bool,
     now: str | None,
     output: Path,
 ) -> None:
@@ -109,6 +123,14 @@ def issue(
 
     pact = parse_pact(read_input(pact_file, "pact"))
     measured = parse_results(read_input(results, "results"))
+    if status_dir is None and not no_status:
+        raise UsageError(
+            "issue.no_status",
+            "without --status the credential can never be revoked or suspended; give a status "
+            "store (attest status init) or --no-status to issue it anyway",
+        )
+    if status_dir is not None and no_status:
+        raise UsageError("cli.usage", "--status and --no-status exclude each other")
     validity = parse_duration(valid_for)
     when = _now(now)
     config = read_config(log_dir)
@@ -118,6 +140,13 @@ def issue(
         log_key = log_dir / config.key_file
     issuer = load_signing_key(key)
     log_signer = issuer if log_key.resolve() == key.resolve() else load_signing_key(log_key)
+    if log_signer.public_key == issuer.public_key and not same_key:
+        raise UsageError(
+            "issue.same_key",
+            "the issuing key is also the log's key: a thief of one key could then sign "
+            "credentials and rewrite the log's history to back-date them; use a separate log "
+            "key (attest key generate) or --same-key",
+        )
     total = sum(p.stat().st_size for p in evidence)
     bar: Any = (
         click.progressbar(length=total, label="hashing evidence", file=None)

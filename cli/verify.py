@@ -365,3 +365,12 @@ def check(file: Path) -> None:
     click.echo(f"quorum   {p.witness_quorum} witness(es); {p.min_evaluators} evaluator(s)")
     for t in p.thresholds:
         click.echo(f"require  [{t.dimension}] {t.metric} {t.comparator} {t.value}")
+    for i in p.issuers:
+        for lg in p.logs:
+            if lg.verifier.public_key == i.public_key:
+                click.echo(
+                    f"warning: {i.name}'s key is also the key of log {lg.origin}: whoever steals "
+                    "it can sign credentials and rewrite that log's history to back-date them; "
+                    "use separate keys",
+                    err=True,
+                )

@@ -88,6 +88,8 @@ def issue_args(world: dict[str, Any], keys: dict[str, Path], out: Path, *extra: 
     args += ["--subject", SUBJECT, "--pact", world["pact"], "--results", world["results"]]
     for f in world["files"]:
         args += ["--evidence", f]
+    if "--status" not in extra:
+        extra = ("--no-status", *extra)
     return [*args, "--now", NOW, "-o", out, *extra]
 
 
@@ -272,6 +274,29 @@ def test_issue_without_a_log_key(
     Log.create(bare, Ed25519Signer("example.com/bare", LOG_KEY)).close()  # log.json names no key
     world = {**world, "log": bare}
     assert_error(run(*issue_args(world, keys, tmp_path / "b.json")), "log.no_key")
+
+
+def test_issue_refuses_the_log_key_as_issuing_key(
+    tmp_path: Path, world: dict[str, Any], keys: dict[str, Path]
+) -> None:
+    """One key for credentials and checkpoints lets its thief back-date forgeries by rewriting
+    the log (tests/test_attacks_time.py); issuing so takes --same-key."""
+    same = tmp_path / "same-log"
+    ok(run("log", "init", same, "--origin", "example.com/evaluator", "--key", keys["evaluator"]))
+    world = {**world, "log": same}
+    before = _log_size(same)
+    assert_error(run(*issue_args(world, keys, tmp_path / "b.json")), "issue.same_key")
+    assert _log_size(same) == before
+    ok(run(*issue_args(world, keys, tmp_path / "b.json", "--same-key")))
+
+
+def test_issue_without_status_needs_no_status(
+    tmp_path: Path, world: dict[str, Any], keys: dict[str, Path]
+) -> None:
+    args = issue_args(world, keys, tmp_path / "b.json")
+    args.remove("--no-status")
+    assert_error(run(*args), "issue.no_status")
+    assert not (tmp_path / "b.json").exists()
 
 
 # --- attest inspect on what parses but says odd things ---------------------------------------

@@ -438,6 +438,23 @@ def test_policy_check_summarizes(files: Files) -> None:
     assert "require  [safety] harmful_output_rate <= 0.001" in lines
 
 
+def test_policy_check_warns_when_an_issuer_key_is_a_log_key(tmp_path: Path) -> None:
+    doc = policy_doc()
+    doc["log"].append(
+        {
+            "origin": "evaluator.example/log",
+            "key": Ed25519Signer("x.example/l", ISSUER).verifier().vkey(),
+        }
+    )
+    r = CliRunner().invoke(cli, ["policy", "check", str(write(tmp_path / "p.toml", to_toml(doc)))])
+    assert_exit(r, 0)
+    assert "is also the key of log evaluator.example/log" in r.stderr
+    plain = CliRunner().invoke(
+        cli, ["policy", "check", str(write(tmp_path / "q.toml", to_toml(policy_doc())))]
+    )
+    assert "warning" not in plain.stderr
+
+
 def test_policy_check_malformed_exits_2(tmp_path: Path) -> None:
     bad = write(tmp_path / "p.toml", "version = 1\n[[issuer]]\nname = 'x'\n")
     r = CliRunner().invoke(cli, ["policy", "check", str(bad)])

@@ -424,6 +424,8 @@ min_evaluators = 1
 require_verdict = "pass"
 # "require": refuse a checkpoint that cannot be proven consistent with the last one seen.
 consistency = "when-available"
+# "required": every evidence file a credential cites must be supplied and match its digest.
+evidence_bytes = "when-available"
 
 [freshness]
 clock_skew = "5m"
@@ -431,6 +433,7 @@ max_credential_age = "180d"   # since the credential's validFrom
 max_evidence_age = "90d"      # since the end of the evaluation period
 status_max_age = "1d"         # since the status list was published
 status_unknown = "reject"     # no status list to check: reject (fail closed) or accept
+require_status = true         # a credential without a status entry can never be revoked
 
 [decay]
 half_life = "60d"             # evidence weight halves every 60 days
@@ -440,13 +443,18 @@ floor = 0.25                  # below this weight a credential no longer counts
 name = "Example evaluator"
 id = "did:key:z6Mk..."        # or key_file = "evaluator.pem"
 dimensions = ["reliability", "safety", "capability"]
+# The key's window and any compromise are judged by when a trusted log recorded a
+# credential, never by the dates its signer wrote.
 # not_before = 2026-01-01T00:00:00Z          # the key's validity window (rotation)
 # not_after = 2027-01-01T00:00:00Z
-# compromised_after = { log = "example.com/evals", index = 1234 }   # or time = ...
+# compromised_after = { log = "example.com/evals", index = 1234 }   # and/or time = ...
 
 [[log]]
+# The log's key is not the evaluator's issuing key: one stolen key must not be able to both
+# sign credentials and rewrite the log's history.
 origin = "example.com/evals"
 key = "example.com/evals+01234567+A..."
+# compromised = true          # its checkpoints then count only when witnessed
 
 # [[witness]]
 # name = "witness.example/w1"
