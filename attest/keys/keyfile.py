@@ -34,9 +34,9 @@ from nacl.exceptions import CryptoError
 from nacl.secret import SecretBox
 
 from attest.errors import AttestError, KeyFileError, MalformedError, UsageError
+from attest.keys import name as _name
 from attest.keys import pem
 from attest.keys.ed25519 import PUBLIC_KEY_SIZE, SEED_SIZE, PrivateKey, PublicKey
-from attest.tlog import note
 
 __all__ = [
     "ENCRYPTION_ARGON2ID_XSALSA20POLY1305",
@@ -192,11 +192,11 @@ class KeyFile:
 def check_key_name(name: str) -> None:
     """Raise ``keyfile.bad_name`` unless ``name`` is a signed-note key name of sane length.
 
-    The rules are :func:`attest.tlog.note.check_key_name`'s (non-empty, no spaces, no ``+``, no
+    The rules are :func:`attest.keys.name.check_key_name`'s (non-empty, no spaces, no ``+``, no
     control characters), plus a length bound.
     """
     try:
-        note.check_key_name(name)
+        _name.check_key_name(name)
     except MalformedError as exc:
         raise KeyFileError("keyfile.bad_name", exc.message) from exc
     if len(name) > _MAX_NAME_LENGTH:

@@ -22,6 +22,7 @@ from typing import Protocol
 from attest.codec import b64
 from attest.errors import LimitExceededError, MalformedError, UsageError, VerificationError
 from attest.keys.ed25519 import PUBLIC_KEY_SIZE, SEED_SIZE, PrivateKey, PublicKey
+from attest.keys.name import check_key_name
 
 __all__ = [
     "KEY_TYPE_ED25519",
@@ -63,34 +64,12 @@ MAX_KEY_STRING_SIZE = 4096
 _SIG_PREFIX = "\u2014 "  # em dash, space
 _KEY_ID_SIZE = 4
 # Unicode White_Space: exactly the characters Go's unicode.IsSpace reports.
-_SPACES = frozenset(
-    "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
-    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
-)
 _CONTROL = re.compile("[\x00-\x09\x0b-\x1f]")
 _BASE64 = re.compile("(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
 _HEX8 = re.compile("[0-9a-f]{8}")
 
 
 # --- key names and key ids -------------------------------------------------------------------
-
-
-def check_key_name(name: str) -> None:
-    """Raise unless ``name`` is a valid key name: non-empty, no Unicode space, no ``+``.
-
-    Control characters are refused too: a note cannot carry them, so a key so named could
-    never sign a note that opens.
-    """
-    if not isinstance(name, str) or not name:
-        raise MalformedError("note.bad_key_name", "a key name must be a non-empty string")
-    if "+" in name or any(c in _SPACES for c in name) or _CONTROL.search(name):
-        raise MalformedError(
-            "note.bad_key_name", "a key name has no spaces, no '+' and no control characters"
-        )
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise MalformedError("note.bad_key_name", "a key name must be valid UTF-8") from exc
 
 
 def key_id(name: str, key_type: int, key: bytes) -> int:
