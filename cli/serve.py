@@ -30,7 +30,11 @@ def _listen(host: str, port: int) -> socket.socket:
 
 
 def _vcapi(
-    issuer_key: Path | None, status_store: Path | None, cryptosuite: str, token: str | None
+    issuer_key: Path | None,
+    status_store: Path | None,
+    cryptosuite: str,
+    token: str | None,
+    open_issuing: bool,
 ) -> VcApi:
     from attest.errors import UsageError
     from attest.service import VcApi, VcApiConfig
@@ -38,9 +42,18 @@ def _vcapi(
 
     if status_store is not None and issuer_key is None:
         raise UsageError("serve.status_needs_key", "--status-store needs --issuer-key")
+    if issuer_key is not None and token is None and not open_issuing:
+        raise UsageError(
+            "serve.needs_token",
+            "--issuer-key signs for callers: give --token-file (issuing and status changes "
+            "then need 'Authorization: Bearer <token>'), or --open-issuing to let anyone",
+        )
+    if open_issuing and token is not None:
+        raise UsageError("serve.token_and_open", "give --token-file or --open-issuing, not both")
     key = load_signing_key(issuer_key).private_key if issuer_key is not None else None
     store = open_store(status_store, write=True) if status_store is not None else None
-    return VcApi(key, store, VcApiConfig(cryptosuite=cryptosuite, token=token))
+    config = VcApiConfig(cryptosuite=cryptosuite, token=token, open_issuing=open_issuing)
+    return VcApi(key, store, config)
 
 
 def _read_token(path: Path) -> str:
@@ -81,6 +94,12 @@ def _read_token(path: Path) -> str:
     "--token-file",
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
     help="Issuing and status changes need 'Authorization: Bearer <the token in this file>'.",
+)
+@click.option(
+    "--open-issuing",
+    is_flag=True,
+    help="Let anyone, with no token, have --issuer-key sign and change status bits (unsafe "
+    "beyond a test bench).",
 )
 @click.option(
     "--vc-api/--no-vc-api",
@@ -139,6 +158,7 @@ def serve(
     status_store: Path | None,
     cryptosuite: str,
     token_file: Path | None,
+    open_issuing: bool,
     vc_api: bool,
     policy_file: Path | None,
     host: str,
@@ -190,7 +210,11 @@ def serve(
     if log_dir is None and not (vc_api or issuer_key):
         raise UsageError("serve.nothing_to_serve", "give --log, --issuer-key or --vc-api")
     token = _read_token(token_file) if token_file is not None else None
-    vcapi = _vcapi(issuer_key, status_store, cryptosuite, token) if vc_api or issuer_key else None
+    vcapi = (
+        _vcapi(issuer_key, status_store, cryptosuite, token, open_issuing)
+        if vc_api or issuer_key
+        else None
+    )
     policy = load_policy(policy_file) if policy_file is not None else None
     allowed = (
         parse_submitters(read_input(submitters, "submitters")) if submitters is not None else None
@@ -228,6 +252,13 @@ def serve(
     if vcapi is not None:
         offers += [f"VC-API issuing as {vcapi.issuer}"] if vcapi.issuer else ["VC-API"]
     what = log.origin if log is not None else "the VC-API"
+    if open_issuing and issuer_key is not None:
+        click.echo(
+            "WARNING: --open-issuing: ANYONE who reaches this port can have "
+            f"{vcapi.issuer if vcapi is not None else 'the issuer key'} sign credentials and "
+            "revoke or suspend any credential it issued. Use --token-file beyond a test bench.",
+            err=True,
+        )
     click.echo(f"serving {what} at http://{shown}:{bound} ({', '.join(offers)})")
     server = uvicorn.Server(
         uvicorn.Config(

@@ -60,7 +60,7 @@ class Server:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     key = PrivateKey(bytes(range(32)))
     store = status_store.init(tmp_path_factory.mktemp("vcapi") / "status", LIST_BASE)
-    app = create_app(None, vcapi=VcApi(key, store))
+    app = create_app(None, vcapi=VcApi(key, store, VcApiConfig(open_issuing=True)))
     with running(app) as url, httpx.Client(timeout=30) as client:
         yield Server(url, client, encode_did_key(key.public_key))
     store.close()

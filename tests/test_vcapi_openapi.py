@@ -20,7 +20,7 @@ import pytest
 
 from attest.keys.did_key import encode_did_key
 from attest.keys.ed25519 import PrivateKey
-from attest.service import ServiceConfig, VcApi, create_app
+from attest.service import ServiceConfig, VcApi, VcApiConfig, create_app
 from attest.service.openapi import openapi_document
 from attest.store import status as status_store
 from attest.store.log import Log
@@ -52,7 +52,7 @@ class Served:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     store = status_store.init(tmp_path_factory.mktemp("vcapi-openapi") / "status", LIST_BASE)
-    app = create_app(None, vcapi=VcApi(KEY, store))
+    app = create_app(None, vcapi=VcApi(KEY, store, VcApiConfig(open_issuing=True)))
     with running(app) as url:
         r = httpx.get(url + "/openapi.json")
         assert r.status_code == 200

@@ -28,6 +28,8 @@ STATUS: dict[str, int] = {
     "auth.unknown_submitter": 403,
     "auth.replayed": 409,
     "auth.bad_token": 401,
+    "auth.issuing_closed": 403,
+    "issue.evaluation_type": 403,
     "status.not_issued_here": 403,
     "request.bad_length": 400,
     "request.too_large": 413,

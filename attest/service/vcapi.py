@@ -12,6 +12,7 @@ clears a credential's status bit. Every error body names a code. Shapes: specs/v
 from __future__ import annotations
 
 import asyncio
+import functools
 import hmac
 import threading
 from collections.abc import Mapping, Sequence
@@ -26,11 +27,12 @@ from starlette.routing import Route
 
 from attest.codec.canonical import parse_json
 from attest.errors import AttestError, MalformedError, UsageError, VerificationError
+from attest.evaluation.credential import ATTEST_CONTEXT, CREDENTIAL_TYPE
 from attest.keys import did_key
 from attest.keys.ed25519 import PrivateKey
 from attest.service.http import json_response, read_body
 from attest.store.status import StatusStore
-from attest.vc import data_integrity, status_list
+from attest.vc import contexts, data_integrity, jsonld, status_list
 from attest.vc import issuer as vc_issuer
 from attest.vc import verifier as vc_verifier
 
@@ -38,6 +40,7 @@ __all__ = ["VcApi", "VcApiConfig"]
 
 _JSON: Final = {"application/json", "application/ld+json", ""}
 _LIST_TTL: Final = timedelta(minutes=5)
+_ATTEST_NS: Final = "https://w3id.org/attest#"
 
 
 @dataclass(frozen=True)
@@ -52,12 +55,19 @@ class VcApiConfig:
     cryptosuite: str = "eddsa-jcs-2022"
     #: How long a served status list credential is valid.
     list_validity: timedelta = _LIST_TTL
-    #: When set, issuing and status changes need ``Authorization: Bearer <token>``.
+    #: Issuing and status changes need ``Authorization: Bearer <token>``; without a token
+    #: they are closed (403 ``auth.issuing_closed``) unless :attr:`open_issuing` is set.
     token: str | None = field(default=None, repr=False)
+    #: Let anyone issue and change status bits, with no token (``attest serve --open-issuing``).
+    open_issuing: bool = False
 
     def __post_init__(self) -> None:
         if self.token is not None and len(self.token) < 16:
             raise UsageError("server.weak_token", "an API token has at least 16 characters")
+        if self.token is not None and self.open_issuing:
+            raise UsageError(
+                "server.token_and_open", "issuing is either guarded by a token or open, not both"
+            )
 
 
 class VcApi:
@@ -109,6 +119,7 @@ class VcApi:
         credential = _member(body, "credential", required=True)
         self._refuse_own_entries(credential)
         options = _options(body)
+        await asyncio.to_thread(_refuse_evaluation_types, credential)
         issue_request = vc_issuer.IssueRequest(
             cryptosuite=_cryptosuite(options, self.config.cryptosuite),
             status_purposes=_status_purposes(options),
@@ -244,10 +255,16 @@ class VcApi:
             )
 
     def _authorize(self, request: Request) -> None:
-        """With a token configured, the issuing and status routes need ``Authorization:
-        Bearer <token>`` (compared in constant time)."""
+        """The issuing and status routes need ``Authorization: Bearer <token>`` (compared in
+        constant time); with no token configured they are closed unless explicitly open."""
         if self.config.token is None:
-            return
+            if self.config.open_issuing:
+                return
+            raise VerificationError(
+                "auth.issuing_closed",
+                "this server issues and changes status only with a token (attest serve "
+                "--token-file); it was started without one",
+            )
         given = request.headers.get("authorization", "")
         scheme, _, token = given.partition(" ")
         expected = self.config.token.encode()
@@ -272,6 +289,70 @@ class VcApi:
         if not isinstance(body, dict):
             raise MalformedError("request.not_an_object", "the request body is a JSON object")
         return body
+
+
+@functools.cache
+def _attest_terms() -> frozenset[str]:
+    """The terms attest's own context defines (``id`` and ``type`` aside)."""
+    context = contexts.load_context(ATTEST_CONTEXT)["@context"]
+    assert isinstance(context, dict)
+    return frozenset(k for k in context if not k.startswith("@")) - {"id", "type"}
+
+
+def _refuse_evaluation_types(credential: Mapping[str, Any]) -> None:
+    """Attest's evaluation credentials are computed from a pact and results by ``attest
+    issue``, never typed in by a caller: the issuer refuses a credential that uses attest's
+    context, names one of its classes as a type, or uses any term of its vocabulary (found
+    in the expanded document, so an inline alias does not hide it)."""
+    terms = _attest_terms()
+    refused = MalformedError(
+        "issue.evaluation_type",
+        "this issuer never signs attest's evaluation credentials or vocabulary: "
+        "evaluations are issued from a pact and results with 'attest issue'",
+    )
+    contexts = credential.get("@context")
+    if (isinstance(contexts, list) and ATTEST_CONTEXT in contexts) or contexts == ATTEST_CONTEXT:
+        raise refused
+    types = credential.get("type")
+    if any(
+        t in terms or t == CREDENTIAL_TYPE for t in (types if isinstance(types, list) else [types])
+    ):
+        raise refused
+    try:
+        expanded = jsonld.expand_safe(credential)
+    except AttestError:
+        return  # the issuer refuses it by name
+    if _mentions(expanded, _ATTEST_NS):
+        raise refused
+
+
+def _strings(value: Any) -> list[str]:
+    items = value if isinstance(value, list) else [value]
+    return [v for v in items if isinstance(v, str)]
+
+
+def _mentions(value: Any, namespace: str) -> bool:
+    """Whether an expanded JSON-LD value uses an IRI of ``namespace`` as a property, type or
+    identifier."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if item.startswith(namespace):
+                return True
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            for key, member in item.items():
+                if key.startswith(namespace):
+                    return True
+                if (
+                    key in ("@type", "@id")
+                    or not key.startswith("@")
+                    or key in ("@graph", "@list", "@set", "@included", "@reverse")
+                ):
+                    stack.append(member)
+    return False
 
 
 def _result_response(result: vc_verifier.VerificationResult) -> Response:

@@ -1,0 +1,194 @@
+"""The service attacked over real HTTP on loopback, each attack built the way an attacker
+would build it (specs/service.md §security, issue 16): open signing, anyone revoking, slow
+and idle connections, oversized and deeply nested bodies, expensive strangers, forks of the
+server's own log, hostile error text and unregistered submitters."""
+
+from __future__ import annotations
+
+import copy
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from attest.evaluation.credential import unsigned_credential
+from attest.evaluation.pact import parse_pact
+from attest.evaluation.results import evaluate, parse_results
+from attest.keys.did_key import encode_did_key
+from attest.keys.ed25519 import PrivateKey
+from attest.keys.keyfile import NamedKey, encode_key_file
+from attest.service import VcApi, VcApiConfig, create_app
+from attest.store import status as status_store
+
+from .helpers.serving import running
+
+V2 = "https://www.w3.org/ns/credentials/v2"
+EXAMPLES = "https://www.w3.org/ns/credentials/examples/v2"
+LIST_BASE = "https://issuer.example/status"
+ISSUER_KEY = PrivateKey(b"\x51" * 32)
+TOKEN = "a-bearer-token-of-32-characters!"
+BEARER = {"authorization": "Bearer " + TOKEN}
+
+PACT = b"""
+id = "urn:example:pact:abuse"
+version = "1.0.0"
+subject_kind = "ai-agent"
+[[obligation]]
+metric = "task_success_rate"
+comparator = ">="
+threshold = 0.9
+unit = "ratio"
+dimension = "reliability"
+"""
+
+
+def _code(r: httpx.Response) -> str:
+    body = r.json()
+    if "error" in body:
+        return str(body["error"]["code"])
+    return str(body["errors"][0]["code"])
+
+
+def _made_up_evaluation(issuer: PrivateKey) -> dict[str, Any]:
+    """What a caller types in: a passing evaluation with invented numbers, for any subject."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    results = parse_results(
+        f"""
+method = "made-up/1"
+period_start = {(now - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+period_end = {(now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+[[metric]]
+name = "task_success_rate"
+value = 0.99
+unit = "ratio"
+sample_size = 100000
+""".encode()
+    )
+    evaluation = evaluate("did:web:mallory.example", parse_pact(PACT), results)
+    return unsigned_credential(evaluation, issuer.public_key, [], now=now, valid_for=None)
+
+
+def _credential(issuer: str) -> dict[str, Any]:
+    return {
+        "@context": [V2, EXAMPLES],
+        "type": ["VerifiableCredential", "ExampleAlumniCredential"],
+        "issuer": issuer,
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"id": "did:example:abc", "alumniOf": {"name": "Example U"}},
+    }
+
+
+@pytest.fixture
+def issuer_url(tmp_path: Path) -> Iterator[str]:
+    store = status_store.init(tmp_path / "status", LIST_BASE)
+    app = create_app(None, vcapi=VcApi(ISSUER_KEY, store, VcApiConfig(token=TOKEN)))
+    with running(app) as url:
+        yield url
+    store.close()
+
+
+# --- 1. open signing and anyone-can-revoke -----------------------------------------------------
+
+
+def test_an_issuer_without_a_token_signs_nothing(tmp_path: Path) -> None:
+    # `attest serve --issuer-key K` with no --token-file: a stranger asks for a signature.
+    store = status_store.init(tmp_path / "status", LIST_BASE)
+    app = create_app(None, vcapi=VcApi(ISSUER_KEY, store))
+    issuer = encode_did_key(ISSUER_KEY.public_key)
+    with running(app) as url, httpx.Client(timeout=30) as client:
+        r = client.post(url + "/credentials/issue", json={"credential": _credential(issuer)})
+        assert (r.status_code, _code(r)) == (403, "auth.issuing_closed")
+        r = client.post(
+            url + "/credentials/status",
+            json={"credential": {}, "credentialStatus": {"statusPurpose": "revocation"}},
+        )
+        assert (r.status_code, _code(r)) == (403, "auth.issuing_closed")
+    store.close()
+    # Opening it takes an explicit choice.
+    open_app = create_app(None, vcapi=VcApi(ISSUER_KEY, None, VcApiConfig(open_issuing=True)))
+    with running(open_app) as url:
+        r = httpx.post(url + "/credentials/issue", json={"credential": _credential(issuer)})
+        assert r.status_code == 201, r.text
+
+
+@pytest.mark.parametrize("open_issuing", [False, True])
+def test_the_issuer_never_signs_an_evaluation_credential(
+    tmp_path: Path, open_issuing: bool
+) -> None:
+    # Even an authorized caller cannot have the server sign attest's own evaluation types:
+    # outcomes are computed from a pact and results, never typed in.
+    config = VcApiConfig(open_issuing=True) if open_issuing else VcApiConfig(token=TOKEN)
+    app = create_app(None, vcapi=VcApi(ISSUER_KEY, None, config))
+    forged = _made_up_evaluation(ISSUER_KEY)
+    issuer = encode_did_key(ISSUER_KEY.public_key)
+    # The same claims under the type alone, the context alone, or an inline alias of the type.
+    only_type = {**_credential(issuer), "type": ["VerifiableCredential", "EvaluationCredential"]}
+    aliased = _credential(issuer)
+    aliased["@context"] = [
+        V2,
+        EXAMPLES,
+        {"Listed": "https://w3id.org/attest#EvaluationCredential"},
+    ]
+    aliased["type"] = ["VerifiableCredential", "Listed"]
+    property_only = _credential(issuer)
+    property_only["@context"] = [V2, EXAMPLES, {"score": "https://w3id.org/attest#verdict"}]
+    property_only["credentialSubject"] = {"id": "did:example:abc", "score": "pass"}
+    with running(app) as url, httpx.Client(timeout=30, headers=BEARER) as client:
+        for doc in (forged, only_type, aliased, property_only):
+            r = client.post(url + "/credentials/issue", json={"credential": doc})
+            assert (r.status_code, _code(r)) == (403, "issue.evaluation_type"), (doc, r.text)
+        r = client.post(url + "/credentials/issue", json={"credential": _credential(issuer)})
+        assert r.status_code == 201, r.text
+
+
+def test_a_copy_of_someone_elses_credential_revokes_nothing(issuer_url: str) -> None:
+    issuer = encode_did_key(ISSUER_KEY.public_key)
+    with httpx.Client(timeout=30) as client:
+        status = {"type": "BitstringStatusListEntry", "statusPurpose": "suspension"}
+        body = {"credential": _credential(issuer), "options": {"credentialStatus": status}}
+        r = client.post(url := issuer_url + "/credentials/issue", json=body, headers=BEARER)
+        assert r.status_code == 201, (url, r.text)
+        theirs = r.json()["verifiableCredential"]
+        # A stranger (or the holder, to lift a suspension) with a copy of the credential:
+        for value in (True, False):
+            change = {
+                "credential": copy.deepcopy(theirs),
+                "credentialStatus": [{"statusPurpose": "suspension", "status": value}],
+            }
+            r = client.post(issuer_url + "/credentials/status", json=change)
+            assert (r.status_code, _code(r)) == (401, "auth.bad_token")
+        r = client.post(issuer_url + "/credentials/verify", json={"verifiableCredential": theirs})
+        assert r.status_code == 200, r.text
+
+
+def test_attest_serve_refuses_an_unguarded_issuer_and_warns_when_told_to_open(
+    tmp_path: Path,
+) -> None:
+    key = tmp_path / "issuer.key"
+    key.write_bytes(encode_key_file(NamedKey("issuer", ISSUER_KEY), None, allow_unencrypted=True))
+    attest = shutil.which("attest") or str(Path(sys.executable).parent / "attest")
+    argv = [attest, "serve", "--issuer-key", str(key), "--port", "0"]
+    refused = subprocess.run(argv, capture_output=True, timeout=60)
+    assert refused.returncode == 2 and b"serve.needs_token" in refused.stderr, refused.stderr
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [*argv, "--open-issuing"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().decode()
+        assert line.startswith("serving the VC-API at http://127.0.0.1:"), line
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    assert b"WARNING: --open-issuing: ANYONE" in err, err
