@@ -665,7 +665,9 @@ def test_a_cose_type_as_a_byte_string_is_a_bad_type(world: World) -> None:
             claims=verified.claims,
         )
         d = run(dataclasses.replace(world.cbor, credential=signed))
-        rejected_at(d, "credential.signature", "credential.bad_type")
+        # a byte string is no JSON value: the payload is refused before its shape is read
+        code = "credential.malformed" if isinstance(bad, bytes) else "credential.bad_type"
+        rejected_at(d, "credential.signature", code)
 
 
 def test_a_non_finite_measurement_in_a_cose_credential_is_malformed(world: World) -> None:

@@ -265,7 +265,6 @@ def _keys(value: Any) -> Iterator[str]:
 _SOURCE = Path(__file__).resolve().parent.parent
 #: Definitions still awaiting a switch to the one home (remove an entry once it imports).
 _NOT_YET = {
-    "attest/evaluation/credential.py": {contexts.CREDENTIALS_V2, contexts.ATTEST_V1},
     "attest/keys/did_key.py": {contexts.MULTIKEY_V1},  # keys sits below vc: it may not import it
 }
 _URLS = {

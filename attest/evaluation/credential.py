@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from attest.codec.canonical import canonicalize
-from attest.codec.cbor import decode_cbor, encode_deterministic
+from attest.codec.cbor import decode_cbor, encode_deterministic, to_json_value
 from attest.codec.dates import format_datetime_stamp, parse_datetime_stamp
 from attest.codec.digest import Digest
 from attest.errors import LimitExceededError, MalformedError, UsageError, VerificationError
@@ -36,6 +36,7 @@ from attest.evaluation.results import Evaluation
 from attest.keys import did_key
 from attest.keys.ed25519 import PrivateKey, PublicKey
 from attest.vc import cose, data_integrity
+from attest.vc.contexts import ATTEST_V1, CREDENTIALS_V2
 
 __all__ = [
     "ATTEST_CONTEXT",
@@ -56,8 +57,8 @@ __all__ = [
     "unsigned_credential",
 ]
 
-VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
-ATTEST_CONTEXT = "https://w3id.org/attest/v1"
+VC_CONTEXT = CREDENTIALS_V2
+ATTEST_CONTEXT = ATTEST_V1
 CREDENTIAL_TYPE = "EvaluationCredential"
 #: Media types of the two encodings, as logged (VC 2.0 §6.3, VC-JOSE-COSE §3.3).
 JSON_MEDIA_TYPE = "application/vc"
@@ -364,31 +365,24 @@ def _open_json(doc: Mapping[str, Any], now: datetime | None) -> tuple[Mapping[st
 
 
 def _open_cose(data: bytes) -> tuple[Mapping[str, Any], str]:
-    # The key comes from the kid; the claims are checked against it after verification.
-    kid_text = _cose_kid(data)
-    public_key = did_key.decode_did_key(kid_text, require_fragment=True)
-    verified = cose.verify(data, public_key)
-    doc_raw = decode_cbor(verified.payload, require_deterministic=True, max_size=1 << 20)
-    if not isinstance(doc_raw, Mapping):
-        raise MalformedError("credential.malformed", "the COSE payload is not a credential")
-    doc: dict[str, Any] = _plain(doc_raw)
-    _check_cwt_claims(doc, verified.claims, did_key.encode_did_key(public_key))
-    return doc, f"COSE_Sign1 (alg {verified.alg}) by {kid_text}"
-
-
-def _cose_kid(data: bytes) -> str:
-    item = decode_cbor(data, allowed_tags=frozenset({cose.COSE_SIGN1_TAG}), max_size=1 << 20)
-    body = getattr(item, "value", None)
-    if not isinstance(body, tuple) or len(body) != 4 or not isinstance(body[0], bytes):
-        raise MalformedError("credential.malformed", "the credential is not a COSE_Sign1")
-    protected = decode_cbor(body[0]) if body[0] else {}
-    kid = protected.get(cose.HEADER_KID) if isinstance(protected, Mapping) else None
+    # Parsed once; the key comes from the protected kid, and the claims are checked against
+    # that key after the signature verified.
+    parsed = cose.parse_sign1(data, max_size=1 << 20)
+    kid = parsed.protected.get(cose.HEADER_KID)
     if not isinstance(kid, bytes):
         raise MalformedError("credential.malformed", "the COSE protected header has no kid")
     try:
-        return kid.decode("utf-8")
+        kid_text = kid.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise MalformedError("credential.malformed", "the COSE kid is not a did:key URL") from exc
+    public_key = did_key.decode_did_key(kid_text, require_fragment=True)
+    verified = parsed.verify(public_key)
+    doc_raw = decode_cbor(verified.payload, require_deterministic=True, max_size=1 << 20)
+    doc = to_json_value(doc_raw, code="credential.malformed")
+    if not isinstance(doc, dict):
+        raise MalformedError("credential.malformed", "the COSE payload is not a credential")
+    _check_cwt_claims(doc, verified.claims, did_key.encode_did_key(public_key))
+    return doc, f"COSE_Sign1 (alg {verified.alg}) by {kid_text}"
 
 
 def _check_cwt_claims(doc: Mapping[str, Any], claims: cose.CwtClaims | None, did: str) -> None:
@@ -479,11 +473,3 @@ def _objects(value: object, what: str, single: bool = False) -> list[Mapping[str
     if not all(isinstance(v, Mapping) for v in value):
         raise MalformedError("credential.malformed", f"every {what} item must be an object")
     return list(value)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
-    return value

@@ -15,10 +15,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from attest.codec.cbor import to_json_value
 from attest.codec.digest import Digest
 from attest.errors import MalformedError
 from attest.evaluation.bundle import Bundle
-from attest.evaluation.credential import MAX_CITED_EVIDENCE, EvaluationClaims, _plain
+from attest.evaluation.credential import MAX_CITED_EVIDENCE, EvaluationClaims
 from attest.tlog.consistency import ConsistencyProof
 from attest.vc.status_list import StatusResult
 from attest.verifier.decision import (
@@ -92,7 +93,7 @@ def verify(
     given = Given(
         policy=policy,
         now=now,
-        status_lists=[_plain(d) for d in status_lists],
+        status_lists=[to_json_value(d, code="status.malformed") for d in status_lists],
         evidence=evidence or {},
         proofs=consistency,
     )
