@@ -93,7 +93,7 @@ def verify(
     given = Given(
         policy=policy,
         now=now,
-        status_lists=[to_json_value(d, code="status.malformed") for d in status_lists],
+        status_lists=_json_objects(status_lists),
         evidence=evidence or {},
         proofs=consistency,
     )
@@ -103,6 +103,13 @@ def verify(
         report, state = verify_bundle(name, data, given, state)
         reports.append(report)
     return decide(policy, reports, now, state)
+
+
+def _json_objects(items: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The caller's status lists as plain JSON objects (a list that is not one matches no
+    status entry, so it can only make the status step fail closed)."""
+    values = (to_json_value(d, code="status.malformed") for d in items)
+    return [v for v in values if isinstance(v, dict)]
 
 
 # --- one bundle: the steps in order ------------------------------------------------------------

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from attest.codec.dates import format_datetime_stamp, parse_datetime_stamp
+from attest.codec.dates import read_datetime_stamp
 from attest.codec.document import read_table
 from attest.codec.duration import parse_duration
 from attest.errors import LimitExceededError, MalformedError
@@ -224,13 +224,12 @@ def _duration(value: object, what: str) -> timedelta:
 
 
 def _time(value: object, what: str) -> datetime:
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise _fail("bad_time", f"{what} needs a time zone")
-        return parse_datetime_stamp(format_datetime_stamp(value))
-    if isinstance(value, str):
-        return parse_datetime_stamp(value)
-    raise _fail("bad_time", f"{what} must be a date-time with a time zone")
+    try:
+        return read_datetime_stamp(value)
+    except MalformedError as exc:
+        if exc.code in ("datetime.missing_timezone", "datetime.bad_type"):
+            raise _fail("bad_time", f"{what} must be a date-time with a time zone") from exc
+        raise
 
 
 def _bool(value: object, what: str) -> bool:
