@@ -150,6 +150,18 @@ def _read_token(path: Path) -> str:
 @click.option(
     "--max-connections", default=1024, show_default=True, help="Open connections at most."
 )
+@click.option(
+    "--max-connections-per-client",
+    default=64,
+    show_default=True,
+    help="Open connections from one address at most.",
+)
+@click.option(
+    "--header-timeout",
+    default=10.0,
+    show_default=True,
+    help="Seconds a connection has to send a request's line and headers.",
+)
 @click.option("--access-log", is_flag=True, help="Log every request.")
 @handle_errors
 def serve(
@@ -173,6 +185,8 @@ def serve(
     max_bundle_size: int,
     verify_workers: int,
     max_connections: int,
+    max_connections_per_client: int,
+    header_timeout: float,
     access_log: bool,
 ) -> None:
     """Serve the log at --log as C2SP tlog-tiles, and over HTTP take signed submissions
@@ -187,6 +201,7 @@ def serve(
         import uvicorn
 
         from attest.service import ServiceConfig, create_app
+        from attest.service.guard import ConnectionLimits, uvicorn_config
     except ImportError as exc:
         raise UsageError(
             "serve.missing_extra", f"the server needs: pip install 'attest[server]' ({exc.name})"
@@ -204,6 +219,11 @@ def serve(
         add_timeout=add_timeout,
         max_bundle_bytes=max_bundle_size,
         verify_workers=verify_workers,
+    )
+    limits = ConnectionLimits(
+        header_timeout=header_timeout,
+        max_connections=max_connections,
+        max_per_client=max_connections_per_client,
     )
     if log_dir is None and (policy_file or submitters or key):
         raise UsageError("serve.needs_log", "--policy, --submitters and --key need --log")
@@ -261,13 +281,11 @@ def serve(
         )
     click.echo(f"serving {what} at http://{shown}:{bound} ({', '.join(offers)})")
     server = uvicorn.Server(
-        uvicorn.Config(
+        uvicorn_config(
             app,
+            limits,
             log_level="info" if access_log else "warning",
             access_log=access_log,
-            limit_concurrency=max_connections,
-            timeout_keep_alive=5,
-            server_header=False,
         )
     )
     server.run(sockets=[sock])

@@ -5,12 +5,15 @@ server's own log, hostile error text and unregistered submitters."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -192,3 +195,102 @@ def test_attest_serve_refuses_an_unguarded_issuer_and_warns_when_told_to_open(
     assert proc.stderr is not None
     err = proc.stderr.read()
     assert b"WARNING: --open-issuing: ANYONE" in err, err
+
+
+# --- 2. slow and idle connections --------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _attest_serve(*args: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``attest serve ARGS --port 0`` as a marketplace runs it; its base URL."""
+    attest = shutil.which("attest") or str(Path(sys.executable).parent / "attest")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    argv = [attest, "serve", *args, "--port", "0"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().decode()
+        assert " at http://127.0.0.1:" in line, proc.stderr.read() if proc.stderr else line
+        yield line.split(" at ", 1)[1].split(" ", 1)[0], proc
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _open_idle(port: int, count: int, half_sent: bool) -> list[socket.socket]:
+    """``count`` connections from many loopback addresses (as a botnet would come from many
+    hosts), each idle or stopped in the middle of its headers."""
+    socks = []
+    for i in range(count):
+        s = socket.socket()
+        s.bind((f"127.0.{1 + i // 50 // 250}.{2 + (i // 50) % 250}", 0))
+        s.settimeout(10)
+        s.connect(("127.0.0.1", port))
+        if half_sent and i % 2:
+            s.send(b"POST /credentials/verify HTTP/1.1\r\nHost: x\r\nContent-Le")
+        socks.append(s)
+    return socks
+
+
+def _closed_by_server(s: socket.socket) -> bool:
+    s.setblocking(False)
+    try:
+        while s.recv(65536):
+            pass  # a 408 or 503 answer before the close
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True  # reset
+    return True
+
+
+def test_two_thousand_idle_connections_do_not_lock_anyone_out() -> None:
+    # Slowloris: hold 2,000 connections that never finish their headers, then use the
+    # service as everyone else does. Every legitimate request must still succeed.
+    with _attest_serve("--vc-api", "--header-timeout", "3") as (url, _):
+        port = int(url.rsplit(":", 1)[1])
+        started = time.monotonic()
+        idle = _open_idle(port, 2000, half_sent=True)
+        try:
+            assert time.monotonic() - started < 60
+            answers = []
+            for _ in range(20):
+                with httpx.Client(timeout=5) as client:
+                    answers.append(client.get(url + "/healthz").status_code)
+                time.sleep(0.05)
+            assert answers == [200] * 20
+            # The stalled connections are closed by the server, none kept past the timeout.
+            time.sleep(4)
+            assert all(_closed_by_server(s) for s in idle)
+        finally:
+            for s in idle:
+                s.close()
+
+
+def test_one_address_holds_few_connections_and_headers_are_bounded() -> None:
+    with _attest_serve("--vc-api", "--max-connections-per-client", "8") as (url, _):
+        port = int(url.rsplit(":", 1)[1])
+        held = []
+        try:
+            for _ in range(10):
+                s = socket.create_connection(("127.0.0.1", port), timeout=5)
+                held.append(s)
+            time.sleep(0.3)
+            refused = [s for s in held if _closed_by_server(s)]
+            assert len(refused) == 2
+            # Endless headers: 431 once past the bound, not memory without end.
+            with socket.create_connection(("127.0.0.1", port), 5, ("127.0.0.2", 0)) as s:
+                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+                with contextlib.suppress(OSError):
+                    for _ in range(100):
+                        s.sendall(b"X-Filler: " + b"a" * 1000 + b"\r\n")
+                answer = s.recv(4096)
+                assert answer.startswith(b"HTTP/1.1 431"), answer
+        finally:
+            for s in held:
+                s.close()
+        assert httpx.get(url + "/healthz", timeout=5).status_code == 200
