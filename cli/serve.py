@@ -137,7 +137,7 @@ def _read_token(path: Path) -> str:
 @click.option("--add-timeout", default=10.0, show_default=True, help="Seconds POST /add waits.")
 @click.option(
     "--max-bundle-size",
-    default=16 << 20,
+    default=2 << 20,
     show_default=True,
     help="Largest POST /verify body, bytes.",
 )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import os
 import shutil
 import signal
@@ -14,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+import tracemalloc
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,10 +30,11 @@ from attest.evaluation.results import evaluate, parse_results
 from attest.keys.did_key import encode_did_key
 from attest.keys.ed25519 import PrivateKey
 from attest.keys.keyfile import NamedKey, encode_key_file
-from attest.service import VcApi, VcApiConfig, create_app
+from attest.service import ServiceConfig, VcApi, VcApiConfig, create_app
 from attest.store import status as status_store
 
 from .helpers.serving import running
+from .test_server import World, serving, world  # noqa: F401  (the fixture)
 
 V2 = "https://www.w3.org/ns/credentials/v2"
 EXAMPLES = "https://www.w3.org/ns/credentials/examples/v2"
@@ -39,6 +42,7 @@ LIST_BASE = "https://issuer.example/status"
 ISSUER_KEY = PrivateKey(b"\x51" * 32)
 TOKEN = "a-bearer-token-of-32-characters!"
 BEARER = {"authorization": "Bearer " + TOKEN}
+JSON_HEADERS = {"content-type": "application/json"}
 
 PACT = b"""
 id = "urn:example:pact:abuse"
@@ -294,3 +298,89 @@ def test_one_address_holds_few_connections_and_headers_are_bounded() -> None:
             for s in held:
                 s.close()
         assert httpx.get(url + "/healthz", timeout=5).status_code == 200
+
+
+# --- 3. memory per request ---------------------------------------------------------------------
+
+#: The documented worst case of one POST /verify (specs/limits.md), bytes.
+VERIFY_MEMORY_BOUND = 32 << 20
+
+
+def _collect(into: list[httpx.Response], post: Any, body: bytes) -> None:
+    into.append(post(content=body))
+
+
+def _peak_of(send: Any) -> int:
+    """Peak traced memory of this process (the server runs in a thread of it) during send()."""
+    tracemalloc.reset_peak()
+    before = tracemalloc.get_traced_memory()[0]
+    send()
+    return tracemalloc.get_traced_memory()[1] - before
+
+
+def test_a_hostile_verify_body_costs_bounded_memory(
+    world: World,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    # 16 MiB of {"x":[{},{},…]} cost 558 MiB of the server; now every body the default
+    # limits let in costs at most the documented bound, and these are refused before parsing.
+    limit = ServiceConfig().max_bundle_bytes
+    empty_objects = b'{"x":[' + b",".join([b"{}"] * ((limit - 8) // 3)) + b"]}"
+    deep = b'{"x":' + b"[" * 5000 + b"]" * 5000 + b"}"
+    # The costliest shape found within the bounds: distinct members with short strings.
+    many_members = b"{" + b",".join(b'"k%05d":"%s"' % (i, b"v" * 16) for i in range(65_000)) + b"}"
+    long_string = b'{"x":"' + b"a" * (limit - 16) + b'"}'
+    bodies = {
+        "empty objects": (empty_objects, "request.too_many_elements"),
+        "deep nesting": (deep, "request.too_deep"),
+        "many members": (many_members, None),
+        "one long string": (long_string, None),
+        "a real bundle": (world.good, None),
+    }
+    tracemalloc.start()
+    try:
+        with serving(world, tmp_path) as url, httpx.Client(timeout=60) as client:
+            for name, (body, code) in bodies.items():
+                assert len(body) <= limit, name
+                answers: list[httpx.Response] = []
+                post = functools.partial(client.post, url + "/verify", headers=JSON_HEADERS)
+                peak = _peak_of(functools.partial(_collect, answers, post, body))
+                (r,) = answers
+                if code is not None:
+                    assert (r.status_code, r.json()["error"]["code"]) == (413, code), name
+                else:
+                    assert r.status_code in (200, 400), (name, r.text[:300])
+                assert peak < VERIFY_MEMORY_BOUND, (name, peak >> 20)
+            # Over the limit: refused by Content-Length before a byte is read.
+            r = client.post(url + "/verify", content=b" " * (limit + 1), headers=JSON_HEADERS)
+            assert (r.status_code, r.json()["error"]["code"]) == (413, "request.too_large")
+    finally:
+        tracemalloc.stop()
+
+
+def test_the_verification_slot_is_taken_before_the_body_is_read(
+    world: World,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    # Two uploads that never finish hold both places: a third is answered 429 at once, not
+    # buffered (30 slow uploads of 16 MiB each used to reach 1.3 GiB).
+    with serving(world, tmp_path, verify_queue=2) as url:
+        port = int(url.rsplit(":", 1)[1])
+        slow = []
+        try:
+            for _ in range(2):
+                s = socket.create_connection(("127.0.0.1", port), timeout=5)
+                s.sendall(
+                    b"POST /verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    b"Content-Length: 1000000\r\n\r\n{"
+                )
+                slow.append(s)
+            time.sleep(0.3)
+            r = httpx.post(url + "/verify", content=world.good, headers=JSON_HEADERS, timeout=10)
+            assert (r.status_code, r.json()["error"]["code"]) == (429, "server.busy")
+        finally:
+            for s in slow:
+                s.close()
+        time.sleep(0.3)
+        r = httpx.post(url + "/verify", content=world.good, headers=JSON_HEADERS, timeout=30)
+        assert r.status_code == 200, r.text

@@ -27,6 +27,7 @@ from starlette.routing import Route
 
 from attest.errors import AttestError, MalformedError, UsageError, VerificationError
 from attest.evaluation.bundle import CBOR_MEDIA_TYPE, JSON_MEDIA_TYPE
+from attest.service.bounds import check_json_shape
 from attest.service.config import ServiceConfig
 from attest.service.http import error_response, json_response, read_body
 from attest.service.openapi import openapi_document, vcapi_document, with_vcapi
@@ -179,6 +180,7 @@ class _Service:
             )
         limit = self.config.max_submission_bytes
         body = await read_body(request, limit, self.config.read_timeout)
+        check_json_shape(body)
         now = int(time.time())
         auth = authenticate(
             body,
@@ -245,16 +247,19 @@ class _Service:
                 "request.unsupported_media_type",
                 f"send a bundle as {JSON_MEDIA_TYPE} or +cbor",
             )
-        body = await read_body(request, self.config.max_bundle_bytes, self.config.read_timeout)
-        is_json = body.lstrip()[:1] == b"{"
-        if (media in _JSON_TYPES and not is_json) or (media in _CBOR_TYPES and is_json):
-            raise MalformedError(
-                "request.content_mismatch", f"the body is not what Content-Type {media} says"
+        async with self.verifier.slot():  # before the body: at most verify_queue are held
+            body = await read_body(request, self.config.max_bundle_bytes, self.config.read_timeout)
+            is_json = body.lstrip()[:1] == b"{"
+            if (media in _JSON_TYPES and not is_json) or (media in _CBOR_TYPES and is_json):
+                raise MalformedError(
+                    "request.content_mismatch", f"the body is not what Content-Type {media} says"
+                )
+            if is_json:
+                check_json_shape(body)
+            self.follow()
+            outcome = await self.verifier.run(
+                body, datetime.now(UTC), self.published.snapshot.size, self.config.verify_timeout
             )
-        self.follow()
-        outcome = await self.verifier.verify(
-            body, datetime.now(UTC), self.published.snapshot.size, self.config.verify_timeout
-        )
         if outcome.malformed is not None:
             code, message = outcome.malformed
             return error_response(MalformedError(code, message), {"decision": outcome.decision})

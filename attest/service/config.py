@@ -27,14 +27,16 @@ class ServiceConfig:
     add_timeout: float = 10.0
     #: Largest ``POST /add`` body.
     max_submission_bytes: int = 1 << 20
-    #: Largest ``POST /verify`` body.
-    max_bundle_bytes: int = 16 << 20
+    #: Largest ``POST /verify`` body (a bundle citing 1,024 evidence files is 1.3 MB; one
+    #: embedding evidence bytes needs more: raise it with ``--max-bundle-size``).
+    max_bundle_bytes: int = 2 << 20
     #: How long reading a request body may take (408 past it).
     read_timeout: float = 30.0
     #: How long one verification may take (503 past it).
     verify_timeout: float = 30.0
-    #: Verifications running or waiting at once (429 past it).
-    verify_queue: int = 256
+    #: Verifications running, waiting, or reading their body at once (429 past it); each
+    #: holds at most about 32 MiB (specs/limits.md), so 32 of them about 1 GiB.
+    verify_queue: int = 32
     #: Worker processes for verification; 0 verifies on one thread of the server process.
     verify_workers: int = 0
     #: Accepted difference between a submission's time and the server's clock.

@@ -33,6 +33,8 @@ STATUS: dict[str, int] = {
     "status.not_issued_here": 403,
     "request.bad_length": 400,
     "request.too_large": 413,
+    "request.too_many_elements": 413,
+    "request.too_deep": 413,
     "request.timeout": 408,
     "request.unsupported_media_type": 415,
     "request.not_found": 404,

@@ -30,6 +30,7 @@ from attest.errors import AttestError, MalformedError, UsageError, VerificationE
 from attest.evaluation.credential import ATTEST_CONTEXT, CREDENTIAL_TYPE
 from attest.keys import did_key
 from attest.keys.ed25519 import PrivateKey
+from attest.service.bounds import check_json_shape
 from attest.service.http import json_response, read_body
 from attest.store.status import StatusStore
 from attest.vc import contexts, data_integrity, jsonld, status_list
@@ -285,6 +286,7 @@ class VcApi:
                 "request.unsupported_media_type", "send the request as application/json"
             )
         data = await read_body(request, self.config.max_request_bytes, self.config.read_timeout)
+        check_json_shape(data)
         body = parse_json(data)
         if not isinstance(body, dict):
             raise MalformedError("request.not_an_object", "the request body is a JSON object")

@@ -11,9 +11,10 @@ view (``consistency.split_view``). For other logs each request is judged on its 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import os
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -144,28 +145,39 @@ class VerifyPool:
             self._executor = ThreadPoolExecutor(1, thread_name_prefix="attest-verify")
             self._call = _Judge(policy, origin, root).run
 
-    async def verify(self, data: bytes, now: datetime, published: int, timeout: float) -> Outcome:
-        """Verify one bundle; ``server.busy`` when too many are under way, ``server.timeout``
-        when it takes longer than ``timeout`` seconds."""
+    @contextlib.asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """One of the bounded verification places, taken before the request body is read
+        (so at most ``limit`` bodies are held at once); ``server.busy`` when none is free."""
         if self._running >= self._limit:
             raise LimitExceededError("server.busy", "too many verifications under way; retry later")
         self._running += 1
         try:
-            loop = asyncio.get_running_loop()
-            job = loop.run_in_executor(self._executor, self._call, data, now, published)
-            try:
-                async with asyncio.timeout(timeout):
-                    return await job
-            except TimeoutError:
-                raise LimitExceededError(
-                    "server.timeout", f"the verification took longer than {timeout:g} s"
-                ) from None
-            except BrokenProcessPool:
-                raise UsageError(
-                    "server.unavailable", "a verification worker died; restart the server"
-                ) from None
+            yield
         finally:
             self._running -= 1
+
+    async def run(self, data: bytes, now: datetime, published: int, timeout: float) -> Outcome:
+        """Verify one bundle inside a :meth:`slot`; ``server.timeout`` when it takes longer
+        than ``timeout`` seconds."""
+        loop = asyncio.get_running_loop()
+        job = loop.run_in_executor(self._executor, self._call, data, now, published)
+        try:
+            async with asyncio.timeout(timeout):
+                return await job
+        except TimeoutError:
+            raise LimitExceededError(
+                "server.timeout", f"the verification took longer than {timeout:g} s"
+            ) from None
+        except BrokenProcessPool:
+            raise UsageError(
+                "server.unavailable", "a verification worker died; restart the server"
+            ) from None
+
+    async def verify(self, data: bytes, now: datetime, published: int, timeout: float) -> Outcome:
+        """:meth:`run` in a :meth:`slot` of its own."""
+        async with self.slot():
+            return await self.run(data, now, published, timeout)
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
