@@ -35,6 +35,7 @@ def _vcapi(
     cryptosuite: str,
     token: str | None,
     open_issuing: bool,
+    trusted: tuple[str, ...] = (),
 ) -> VcApi:
     from attest.errors import UsageError
     from attest.service import VcApi, VcApiConfig
@@ -52,7 +53,12 @@ def _vcapi(
         raise UsageError("serve.token_and_open", "give --token-file or --open-issuing, not both")
     key = load_signing_key(issuer_key).private_key if issuer_key is not None else None
     store = open_store(status_store, write=True) if status_store is not None else None
-    config = VcApiConfig(cryptosuite=cryptosuite, token=token, open_issuing=open_issuing)
+    config = VcApiConfig(
+        cryptosuite=cryptosuite,
+        token=token,
+        open_issuing=open_issuing,
+        trusted_issuers=frozenset(trusted) if trusted else None,
+    )
     return VcApi(key, store, config)
 
 
@@ -100,6 +106,14 @@ def _read_token(path: Path) -> str:
     is_flag=True,
     help="Let anyone, with no token, have --issuer-key sign and change status bits (unsafe "
     "beyond a test bench).",
+)
+@click.option(
+    "--trust-issuer",
+    "trusted_issuers",
+    multiple=True,
+    metavar="DID",
+    help="The VC-API verify routes check only credentials by this issuer (repeatable; the "
+    "server's own --issuer-key is trusted too); others are refused before any proof work.",
 )
 @click.option(
     "--vc-api/--no-vc-api",
@@ -171,6 +185,7 @@ def serve(
     cryptosuite: str,
     token_file: Path | None,
     open_issuing: bool,
+    trusted_issuers: tuple[str, ...],
     vc_api: bool,
     policy_file: Path | None,
     host: str,
@@ -231,7 +246,7 @@ def serve(
         raise UsageError("serve.nothing_to_serve", "give --log, --issuer-key or --vc-api")
     token = _read_token(token_file) if token_file is not None else None
     vcapi = (
-        _vcapi(issuer_key, status_store, cryptosuite, token, open_issuing)
+        _vcapi(issuer_key, status_store, cryptosuite, token, open_issuing, trusted_issuers)
         if vc_api or issuer_key
         else None
     )

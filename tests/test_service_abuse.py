@@ -32,6 +32,7 @@ from attest.keys.ed25519 import PrivateKey
 from attest.keys.keyfile import NamedKey, encode_key_file
 from attest.service import ServiceConfig, VcApi, VcApiConfig, create_app
 from attest.store import status as status_store
+from attest.vc import data_integrity, jsonld
 
 from .helpers.serving import running
 from .test_server import World, serving, world  # noqa: F401  (the fixture)
@@ -384,3 +385,51 @@ def test_the_verification_slot_is_taken_before_the_body_is_read(
         time.sleep(0.3)
         r = httpx.post(url + "/verify", content=world.good, headers=JSON_HEADERS, timeout=30)
         assert r.status_code == 200, r.text
+
+
+# --- 4. expensive strangers --------------------------------------------------------------------
+
+
+def _stranger_rdfc_credential(size: int) -> dict[str, Any]:
+    """A valid eddsa-rdfc-2022 credential by a key nobody trusts, padded to ``size`` bytes."""
+    stranger = PrivateKey(b"\x66" * 32)
+    doc = _credential(encode_did_key(stranger.public_key))
+    doc["credentialSubject"]["alumniOf"]["name"] = "x" * 64
+    doc["credentialSubject"]["alumniOf"]["description"] = [
+        f"line {i} " + "y" * (size // 200) for i in range(200)
+    ]
+    options = data_integrity.ProofOptions(created="2026-01-01T00:00:00Z")
+    return data_integrity.add_proof(doc, stranger, options, cryptosuite="eddsa-rdfc-2022")
+
+
+def test_a_strangers_rdfc_credential_is_refused_before_canonicalizing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    vc = _stranger_rdfc_credential(85_000)
+    holder = PrivateKey(b"\x67" * 32)
+    presentation: dict[str, Any] = {
+        "@context": [V2],
+        "type": ["VerifiablePresentation"],
+        "holder": encode_did_key(holder.public_key),
+        "verifiableCredential": [vc],
+    }
+    vp = data_integrity.add_proof(
+        presentation,
+        holder,
+        data_integrity.ProofOptions(created="2026-01-01T00:00:00Z", proof_purpose="authentication"),
+        cryptosuite="eddsa-rdfc-2022",
+    )
+    trusted = frozenset({encode_did_key(ISSUER_KEY.public_key)})
+    config = VcApiConfig(token=TOKEN, trusted_issuers=trusted)
+    app = create_app(None, vcapi=VcApi(ISSUER_KEY, None, config))
+
+    def no_work(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a stranger's document was expanded or canonicalized")
+
+    monkeypatch.setattr(jsonld, "canonical_nquads", no_work)
+    monkeypatch.setattr(jsonld, "expand_safe", no_work)
+    with running(app) as url, httpx.Client(timeout=30) as client:
+        r = client.post(url + "/credentials/verify", json={"verifiableCredential": vc})
+        assert (r.status_code, _code(r)) == (422, "vc.untrusted_issuer"), r.text
+        r = client.post(url + "/presentations/verify", json={"verifiablePresentation": vp})
+        assert (r.status_code, _code(r)) == (422, "vc.untrusted_issuer"), r.text

@@ -12,10 +12,11 @@ clears a credential's status bit. Every error body names a code. Shapes: specs/v
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import hmac
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -26,7 +27,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from attest.codec.canonical import parse_json
-from attest.errors import AttestError, MalformedError, UsageError, VerificationError
+from attest.errors import (
+    AttestError,
+    LimitExceededError,
+    MalformedError,
+    UsageError,
+    VerificationError,
+)
 from attest.evaluation.credential import ATTEST_CONTEXT, CREDENTIAL_TYPE
 from attest.keys import did_key
 from attest.keys.ed25519 import PrivateKey
@@ -61,6 +68,12 @@ class VcApiConfig:
     token: str | None = field(default=None, repr=False)
     #: Let anyone issue and change status bits, with no token (``attest serve --open-issuing``).
     open_issuing: bool = False
+    #: When set, the verify routes check only credentials by these issuers (this server's
+    #: own always among them): anyone else's is refused (422 ``vc.untrusted_issuer``) before
+    #: any JSON-LD expansion, canonicalization or signature check.
+    trusted_issuers: frozenset[str] | None = None
+    #: Verifications under way at once on the VC-API routes (429 ``server.busy`` past it).
+    max_verifications: int = 8
 
     def __post_init__(self) -> None:
         if self.token is not None and len(self.token) < 16:
@@ -94,6 +107,11 @@ class VcApi:
                     f"the status store's lists are signed by {status_store.issuer}",
                 )
         self._store_lock = threading.Lock()
+        self._verifying = 0
+        trusted = self.config.trusted_issuers
+        self.trusted = (
+            None if trusted is None else trusted | ({self.issuer} if self.issuer else set())
+        )
         self._list_paths = (
             {urlsplit(status_store.list_url(p)).path: p for p in status_list.PURPOSES}
             if status_store is not None
@@ -163,12 +181,17 @@ class VcApi:
         body = await self._body(request)
         credential = _member(body, "verifiableCredential", required=True)
         _options(body)
-        result = await asyncio.to_thread(
-            vc_verifier.verify_credential,
-            credential,
-            now=datetime.now(UTC),
-            status_lists=self._own_list,
-        )
+        refused = self._untrusted([credential])
+        if refused is not None:
+            return refused
+        with self._verification():
+            result = await asyncio.to_thread(
+                vc_verifier.verify_credential,
+                credential,
+                now=datetime.now(UTC),
+                status_lists=self._own_list,
+                trusted_issuers=self.trusted,
+            )
         return _result_response(result)
 
     async def verify_presentation(self, request: Request) -> Response:
@@ -177,15 +200,50 @@ class VcApi:
         options = _options(body)
         challenge = _optional_text(options, "challenge")
         domain = _optional_text(options, "domain")
-        result = await asyncio.to_thread(
-            vc_verifier.verify_presentation,
-            presentation,
-            now=datetime.now(UTC),
-            challenge=challenge,
-            domain=domain,
-            status_lists=self._own_list,
-        )
+        held = presentation.get("verifiableCredential", [])
+        refused = self._untrusted(held if isinstance(held, list) else [held])
+        if refused is not None:
+            return refused
+        with self._verification():
+            result = await asyncio.to_thread(
+                vc_verifier.verify_presentation,
+                presentation,
+                now=datetime.now(UTC),
+                challenge=challenge,
+                domain=domain,
+                status_lists=self._own_list,
+                trusted_issuers=self.trusted,
+            )
         return _result_response(result)
+
+    def _untrusted(self, credentials: Sequence[Any]) -> Response | None:
+        """The refusal of a credential whose issuer is not trusted, found by reading the
+        ``issuer`` member alone: a stranger's proof costs no canonicalization."""
+        if self.trusted is None:
+            return None
+        for i, credential in enumerate(credentials):
+            issuer = credential.get("issuer") if isinstance(credential, Mapping) else None
+            if isinstance(issuer, Mapping):
+                issuer = issuer.get("id")
+            if isinstance(issuer, str) and issuer in self.trusted:
+                continue
+            shown = repr(issuer[:100]) if isinstance(issuer, str) else "not a string"
+            where = f"credential {i}: " if len(credentials) > 1 else ""
+            problem = vc_verifier.Problem(
+                "vc.untrusted_issuer", f"{where}the issuer {shown} is not one this server trusts"
+            )
+            return _result_response(vc_verifier.VerificationResult(False, (), (problem,)))
+        return None
+
+    @contextlib.contextmanager
+    def _verification(self) -> Iterator[None]:
+        if self._verifying >= self.config.max_verifications:
+            raise LimitExceededError("server.busy", "too many verifications under way; retry later")
+        self._verifying += 1
+        try:
+            yield
+        finally:
+            self._verifying -= 1
 
     # --- status lists -------------------------------------------------------------------------
 
