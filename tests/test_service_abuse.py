@@ -27,15 +27,20 @@ import pytest
 from attest.evaluation.credential import unsigned_credential
 from attest.evaluation.pact import parse_pact
 from attest.evaluation.results import evaluate, parse_results
+from attest.files import load_policy
+from attest.issue import EvidenceFile, IssueRequest, issue_many
 from attest.keys.did_key import encode_did_key
 from attest.keys.ed25519 import PrivateKey
 from attest.keys.keyfile import NamedKey, encode_key_file
 from attest.service import ServiceConfig, VcApi, VcApiConfig, create_app
 from attest.store import status as status_store
+from attest.store.log import Log
 from attest.vc import data_integrity, jsonld
+from attest.verifier.pipeline import verify
 
 from .helpers.serving import running
-from .test_server import World, serving, world  # noqa: F401  (the fixture)
+from .test_server import ISSUER, SIGNER, World, _results, serving, world  # noqa: F401
+from .test_server import PACT as SERVED_PACT
 
 V2 = "https://www.w3.org/ns/credentials/v2"
 EXAMPLES = "https://www.w3.org/ns/credentials/examples/v2"
@@ -433,3 +438,41 @@ def test_a_strangers_rdfc_credential_is_refused_before_canonicalizing(
         assert (r.status_code, _code(r)) == (422, "vc.untrusted_issuer"), r.text
         r = client.post(url + "/presentations/verify", json={"verifiablePresentation": vp})
         assert (r.status_code, _code(r)) == (422, "vc.untrusted_issuer"), r.text
+
+
+# --- 5. a fork of the server's own log, ahead of it --------------------------------------------
+
+
+def test_a_fork_ahead_of_the_servers_own_log_is_a_split_view(
+    world: World,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    # The log's key signs a second history that runs past what the server has published:
+    # no size of it has been seen, so it used to pass as "first seen".
+    fork = tmp_path / "fork"
+    shutil.copytree(world.log, fork)
+    evidence = tmp_path / "transcript.jsonl"
+    evidence.write_text('{"turn": "forked"}\n')
+    now = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+    pact = parse_pact(SERVED_PACT)
+    results = parse_results(_results(0.97, now))
+    with Log.open(fork, SIGNER, write=True) as log:
+        published = log.checkpoint_size
+        bundles = issue_many(
+            log=log,
+            issuer=ISSUER,
+            requests=[
+                IssueRequest(f"did:web:f{i}.example", pact, results, [EvidenceFile(evidence)])
+                for i in range(4)
+            ],
+            now=now,
+        )
+        assert log.checkpoint_size > published
+    ahead = bundles[-1].encode()
+    assert verify([ahead], load_policy(world.policy), now=datetime.now(UTC)).accepted  # alone
+    with serving(world, tmp_path) as url, httpx.Client(base_url=url, timeout=30) as http:
+        served = http.post("/verify", content=ahead).json()
+        assert served["decision"] == "reject", served
+        steps = {(c["step"], c["code"]) for c in served["bundles"][0]["checks"]}
+        assert ("checkpoint.consistency", "consistency.split_view") in steps, served
+        assert http.post("/verify", content=world.good).json()["decision"] == "accept"

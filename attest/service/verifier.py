@@ -5,13 +5,16 @@ server is given some (``verify_workers``); either way the event loop only waits.
 knows its own log: for a bundle whose checkpoint is from that log, at a size the log has
 published, the verifier is told the log's own tree hash at that size as the remembered
 checkpoint, so a bundle whose checkpoint disagrees with the log the server serves is a split
-view (``consistency.split_view``). For other logs each request is judged on its own.
+view (``consistency.split_view``); at a size it has not published, the checkpoint is no
+prefix of its log, and is a split view too. For other logs each request is judged on its
+own.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import multiprocessing
 import os
 from collections.abc import AsyncIterator, Callable
@@ -57,13 +60,19 @@ class _Judge:
         self.cache = TileCache(256)
 
     def _own_tree(self, bundle: Bundle, published: int) -> Remembered | None:
-        """The log's own tree at the bundle's checkpoint size, if the bundle is from it."""
+        """The log's own tree at the bundle's checkpoint size, if the bundle is from it.
+
+        A checkpoint of this log at a size it has not published is no tree of this log (the
+        server signs and publishes every checkpoint of its log): it is remembered with a
+        root no tree has, so the verifier finds the split view."""
         try:
             cp = bundle.claimed_checkpoint
         except AttestError:
             return None  # the verifier reports it
-        if cp.origin != self.origin or not 0 < cp.size <= published:
+        if cp.origin != self.origin or cp.size <= 0:
             return None
+        if cp.size > published:
+            return Remembered(cp.size, _unpublished_root(self.origin, cp.size), b"")
         try:
             root = range_hash(tile_reader(self.root, published, self.cache), 0, cp.size)
         except (AttestError, OSError):
@@ -88,6 +97,13 @@ class _Judge:
             check = decision.malformed[0][1]
             first = (check.code or "bundle.malformed", check.reason)
         return Outcome(decision.to_json(), decision.accepted, first)
+
+
+def _unpublished_root(origin: str, size: int) -> bytes:
+    """A root no tree has (a SHA-256 preimage would be needed): what the server remembers of
+    its own log at a size it never published."""
+    label = f"attest service: {origin} has published no tree of size {size}"
+    return hashlib.sha256(label.encode()).digest()
 
 
 _worker: _Judge | None = None
