@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 import time
 import urllib.error
 import urllib.request
@@ -30,6 +31,9 @@ from attest.tlog.proof import TlogProof, parse_tlog_proof, verify_tlog_proof
 from attest.tlog.submission import Submission, SubmittedEntry, new_nonce, sign_submission
 
 __all__ = ["Receipt", "RemoteDecision", "ServiceClient"]
+
+#: An error code as the project writes them (``server.busy``, ``auth.unknown_submitter``).
+_CODE = re.compile(r"[a-z][a-z0-9_]{0,31}(?:\.[A-Za-z0-9_-]{1,48}){1,3}")
 
 _MAX_ANSWER = 64 << 20
 _USER_AGENT = "attest-client"
@@ -112,7 +116,16 @@ class ServiceClient:
             return RemoteError(
                 "client.bad_response", f"the server answered {status}", status=status
             )
-        return RemoteError(err["code"], str(err.get("message", "")), status=status)
+        code, message = err["code"], str(err.get("message", ""))
+        if not _CODE.fullmatch(code):
+            # A code is shown and matched on as it is: only the project's dotted form.
+            shown = ascii(code[:100])
+            return RemoteError(
+                "client.bad_response",
+                f"the server answered {status} with the code {shown}: {message}",
+                status=status,
+            )
+        return RemoteError(code, message, status=status)
 
     def _get_text(self, path: str) -> bytes:
         status, _, data = self._request("GET", path)

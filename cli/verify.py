@@ -264,7 +264,8 @@ def _verify_remote(server: str, bundle: Path, as_json: bool) -> None:
         except (KeyError, TypeError, AttributeError) as exc:
             raise RemoteError("client.bad_response", f"not a decision: {exc}") from None
     if result.error is not None:
-        click.echo(f"error: {result.error.code}: {bundle}: {result.error.message}", err=True)
+        message = printable(" ".join(result.error.message.split()))
+        click.echo(f"error: {result.error.code}: {printable(str(bundle))}: {message}", err=True)
         raise click.exceptions.Exit(EXIT_MALFORMED)
     raise click.exceptions.Exit(EXIT_ACCEPT if result.accepted else EXIT_REJECT)
 
@@ -293,7 +294,8 @@ def _render(d: Mapping[str, Any]) -> None:
         click.echo(printable(line))
 
     colors = {"accept": "green", "reject": "red", "malformed": "yellow"}
-    verdict, color = str(d["decision"]).upper(), colors.get(str(d["decision"]), "red")
+    verdict = printable(str(d["decision"]).upper())
+    color = colors.get(str(d["decision"]), "red")
     subject = printable(str(d["subject"] or "(no single subject)"))
     click.secho(f"{verdict}  {subject}", fg=color, bold=True)
     if d["pact"]:

@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 import pytest
+from click.testing import CliRunner
 
 from attest.evaluation.credential import unsigned_credential
 from attest.evaluation.pact import parse_pact
@@ -37,6 +38,7 @@ from attest.store import status as status_store
 from attest.store.log import Log
 from attest.vc import data_integrity, jsonld
 from attest.verifier.pipeline import verify
+from attest_cli.main import cli
 
 from .helpers.serving import running
 from .test_server import ISSUER, SIGNER, World, _results, serving, world  # noqa: F401
@@ -476,3 +478,55 @@ def test_a_fork_ahead_of_the_servers_own_log_is_a_split_view(
         steps = {(c["step"], c["code"]) for c in served["bundles"][0]["checks"]}
         assert ("checkpoint.consistency", "consistency.split_view") in steps, served
         assert http.post("/verify", content=world.good).json()["decision"] == "accept"
+
+
+# --- 6. a hostile server's text ----------------------------------------------------------------
+
+ESCAPES = "\x1b]0;owned\x07\x1b[2J\u202e"
+
+
+def _hostile_server(answer: tuple[int, dict[str, Any]]) -> Any:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    async def verify_route(request: Request) -> JSONResponse:
+        await request.body()
+        return JSONResponse(answer[1], answer[0])
+
+    return Starlette(routes=[Route("/verify", verify_route, methods=["POST"])])
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        (429, {"error": {"code": "server.busy" + ESCAPES, "message": "wait" + ESCAPES}}),
+        (503, {"error": {"code": "server.timeout", "message": "later" + ESCAPES}}),
+        (
+            400,
+            {
+                "error": {"code": "bundle.malformed" + ESCAPES, "message": "no" + ESCAPES},
+                "decision": {
+                    "decision": "malformed" + ESCAPES,
+                    "subject": None,
+                    "pact": None,
+                    "evaluators": {"counted": [], "required": 1},
+                    "bundles": [],
+                    "reasons": ["bad" + ESCAPES],
+                },
+            },
+        ),
+    ],
+)
+def test_a_hostile_servers_text_reaches_the_terminal_escaped(
+    tmp_path: Path, answer: tuple[int, dict[str, Any]]
+) -> None:
+    bundle = tmp_path / "bundle.json"
+    bundle.write_text("{}")
+    with running(_hostile_server(answer)) as url:
+        result = CliRunner().invoke(cli, ["verify", "--server", url, str(bundle)])
+    shown = result.output + result.stderr
+    assert result.exit_code != 0
+    assert not any(c in shown for c in "\x1b\x07\u202e"), repr(shown)
+    assert "\\x1b" in shown, repr(shown)  # shown, escaped
