@@ -25,6 +25,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
+from attest.codec.digest import hash_bytes
 from attest.evaluation.credential import unsigned_credential
 from attest.evaluation.pact import parse_pact
 from attest.evaluation.results import evaluate, parse_results
@@ -36,6 +37,7 @@ from attest.keys.keyfile import NamedKey, encode_key_file
 from attest.service import ServiceConfig, VcApi, VcApiConfig, create_app
 from attest.store import status as status_store
 from attest.store.log import Log
+from attest.tlog.submission import Submission, SubmittedEntry, new_nonce, sign_submission
 from attest.vc import data_integrity, jsonld
 from attest.verifier.pipeline import verify
 from attest_cli.main import cli
@@ -530,3 +532,33 @@ def test_a_hostile_servers_text_reaches_the_terminal_escaped(
     assert result.exit_code != 0
     assert not any(c in shown for c in "\x1b\x07\u202e"), repr(shown)
     assert "\\x1b" in shown, repr(shown)  # shown, escaped
+
+
+# --- 7. unregistered submitters ----------------------------------------------------------------
+
+
+def test_an_unregistered_submitter_gets_403_with_a_clear_code(
+    world: World,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    mallory = PrivateKey(b"\x44" * 32)
+    key = tmp_path / "mallory.key"
+    key.write_bytes(encode_key_file(NamedKey("mallory", mallory), None, allow_unencrypted=True))
+    evidence = tmp_path / "metrics.json"
+    evidence.write_text('{"ok": true}\n')
+    signed = Submission(
+        SIGNER.name,
+        int(time.time()),
+        new_nonce(),
+        (SubmittedEntry("evidence", hash_bytes(b"x"), 1, "text/plain", "x.txt"),),
+    )
+    body, headers = sign_submission(signed, mallory)
+    with serving(world, tmp_path) as url, httpx.Client(base_url=url, timeout=30) as http:
+        # Whatever the body (well-formed, garbage, a heap of values), the key decides first.
+        for content in (body, b"not json at all", b"[" + b"{}," * 100_000 + b"{}]"):
+            r = http.post("/add", content=content, headers=headers)
+            assert (r.status_code, r.json()["error"]["code"]) == (403, "auth.unknown_submitter")
+        argv = ["log", "append", "--server", url, str(evidence), "--key", str(key)]
+        result = CliRunner().invoke(cli, argv)
+        assert result.exit_code != 0
+        assert "auth.unknown_submitter" in result.stderr, result.stderr

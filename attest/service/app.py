@@ -27,6 +27,7 @@ from starlette.routing import Route
 
 from attest.errors import AttestError, MalformedError, UsageError, VerificationError
 from attest.evaluation.bundle import CBOR_MEDIA_TYPE, JSON_MEDIA_TYPE
+from attest.keys import did_key
 from attest.service.bounds import check_json_shape
 from attest.service.config import ServiceConfig
 from attest.service.http import error_response, json_response, read_body
@@ -178,6 +179,7 @@ class _Service:
             raise UsageError(
                 "request.unsupported_media_type", "send the submission as application/json"
             )
+        self._registered(request.headers[KEY_HEADER.lower()])
         limit = self.config.max_submission_bytes
         body = await read_body(request, limit, self.config.read_timeout)
         check_json_shape(body)
@@ -221,6 +223,21 @@ class _Service:
             return json_response(doc, 202, {**headers, "Cache-Control": "no-store"})
         proofs = self.published.proof_texts([r.index for r in logged], snapshot)
         return json_response(self._logged(logged, proofs, snapshot.size))
+
+    def _registered(self, key_text: str) -> None:
+        """Refuse a key that is not registered before its body is read or parsed: a stranger
+        learns ``403 auth.unknown_submitter`` whatever it sends (authenticate checks again)."""
+        assert self.submitters is not None
+        try:
+            key = did_key.decode_did_key(key_text[:256])
+        except MalformedError as exc:
+            raise VerificationError(
+                "auth.bad_key", f"{KEY_HEADER} is not an Ed25519 did:key: {exc.message}"
+            ) from None
+        if key.raw not in self.submitters:
+            raise VerificationError(
+                "auth.unknown_submitter", f"{key_text[:80]} is not registered with this log"
+            )
 
     def _logged(self, logged: list[Logged], proofs: list[str] | None, size: int) -> dict[str, Any]:
         entries = []
