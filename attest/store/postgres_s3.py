@@ -523,6 +523,11 @@ class SharedLog:
         return self._verifier
 
     @property
+    def vkey(self) -> str:
+        """The log's verifier key, as text."""
+        return self._vkey
+
+    @property
     def checkpoint_note(self) -> bytes:
         return self._note
 

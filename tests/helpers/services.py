@@ -279,12 +279,22 @@ def _free_ports(n: int) -> tuple[int, ...]:
 @contextlib.contextmanager
 def seaweed_server() -> Iterator[Seaweed]:
     tmp = Path(tempfile.mkdtemp(prefix="attest-weed-"))
-    s3, *rest = _free_ports(4)
-    weed = Seaweed(tmp, s3, tuple(rest))
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "attest-test")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "attest-test")
+    weed = Seaweed(tmp, 0, ())
     try:
-        weed.start()
+        for attempt in range(3):
+            # A port taken between choosing it and weed binding it (other tests, other
+            # processes) makes weed exit: choose again.
+            s3, *rest = _free_ports(4)
+            weed = Seaweed(tmp, s3, tuple(rest))
+            try:
+                weed.start()
+                break
+            except RuntimeError:
+                weed.stop()
+                if attempt == 2:
+                    raise
         yield weed
     finally:
         weed.stop()
