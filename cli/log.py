@@ -337,3 +337,9 @@ def show(directory: Path, as_json: bool) -> None:
         ]
     )
     _emit(data, as_json, text)
+
+
+# The shared log (PostgreSQL + S3): init --store/--tiles, migrate, audit-store.
+from .log_store import register as _register_store  # noqa: E402
+
+_register_store(log)
