@@ -74,7 +74,8 @@ def default_state_path() -> Path:
 @click.option(
     "--server",
     metavar="URL",
-    help="Have an attest server decide under its policy (one bundle; specs/service.md).",
+    help="Have an attest server decide under its policy (all the bundles together, k-of-n; "
+    "specs/service.md).",
 )
 @click.option(
     "--credential",
@@ -149,9 +150,7 @@ def verify(
         }
         if given := [name for name, value in local.items() if value]:
             raise UsageError("cli.usage", f"{', '.join(given)}: the server decides under its own")
-        if len(bundles) != 1:
-            raise UsageError("cli.usage", "--server verifies one bundle at a time")
-        _verify_remote(server, bundles[0], as_json)
+        _verify_remote(server, list(bundles), as_json)
         return
     if policy_file is None:
         raise UsageError("cli.usage", "give your policy with --policy (or use --server)")
@@ -190,7 +189,7 @@ def verify(
     malformed = decision.malformed
     if malformed:
         name, check = malformed[0]
-        click.echo(f"error: {check.code}: {name}: {check.reason}", err=True)
+        click.echo(printable(f"error: {check.code}: {name}: {check.reason}"), err=True)
         raise click.exceptions.Exit(EXIT_MALFORMED)
     raise click.exceptions.Exit(EXIT_ACCEPT if decision.accepted else EXIT_REJECT)
 
@@ -250,12 +249,14 @@ def _verify_w3c(
     raise click.exceptions.Exit(EXIT_ACCEPT if ok else EXIT_REJECT)
 
 
-def _verify_remote(server: str, bundle: Path, as_json: bool) -> None:
-    """Post the bundle to the server; print its decision; exit as a local verification."""
+def _verify_remote(server: str, bundles: list[Path], as_json: bool) -> None:
+    """Post the bundles to the server (several: decided together, k-of-n); print its
+    decision; exit as a local verification."""
     from attest.client import ServiceClient
     from attest.errors import RemoteError
 
-    result = ServiceClient(server).verify(read_input(bundle, "bundle"))
+    result = ServiceClient(server).verify([read_input(b, "bundle") for b in bundles])
+    bundle = bundles[0] if len(bundles) == 1 else "the bundles"
     if as_json:
         click.echo(json.dumps(result.decision, indent=2))
     else:

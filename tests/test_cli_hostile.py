@@ -195,7 +195,12 @@ def test_terminal_escapes_in_a_strangers_bundle_never_reach_the_terminal(
     cred = {k: v for k, v in doc["credential"].items() if k != "proof"}
     cred["issuer"] = did_key.encode_did_key(other.public_key)
     cred["credentialSubject"]["id"] = "did:web:\x1b[2J\x1b[32mACCEPT\x1b[0m\u202e"
-    cred["credentialSubject"]["evaluation"]["measurement"][0]["unit"] = "\x1b]0;title\x07"
+    evaluation = cred["credentialSubject"]["evaluation"]
+    metric = evaluation["measurement"][0]["metric"]
+    evaluation["measurement"][0]["unit"] = "\x1b]0;title\x07"
+    for o in evaluation["obligationOutcome"]:  # kept consistent: the verifier recomputes them
+        if o["metric"] == metric:
+            o["unit"] = "\x1b]0;title\x07"
     options = data_integrity.ProofOptions(created="2026-11-25T12:00:00Z")
     doc["credential"] = data_integrity.add_proof(cred, other, options)
     path = tmp_path / "escape.json"

@@ -451,8 +451,16 @@ def test_one_step_fails_alone(
     assert d.decision == "reject" and not d.accepted and d.expires is None
     (report,) = d.bundles
     assert [c.step for c in report.checks] == list(STEPS)
-    assert not report.counted
-    assert any(r.startswith(f"bundle 1: {step} failed ({code})") for r in d.reasons)
+    if step == "policy.thresholds":
+        # a missed threshold judges only its own dimension: the bundle is authentic and
+        # counts, and the dimension it misses fails, naming the miss
+        assert report.counted
+        failed = [v for v in d.dimensions if v.result == "fail"]
+        assert failed and all(v.reason for v in failed)
+        assert any(r.startswith(f"dimension {failed[0].dimension}: ") for r in d.reasons)
+    else:
+        assert not report.counted
+        assert any(r.startswith(f"bundle 1: {step} failed ({code})") for r in d.reasons)
     if step == "credential.signature":
         # nothing an unverified credential says is used
         after = report.checks[STEPS.index(step) + 1 :]
@@ -579,7 +587,8 @@ def test_too_few_independent_evaluators(world: World) -> None:
     assert failures(d) == [] and d.bundles[0].counted
     assert not d.accepted and d.expires is None
     assert "1 distinct trusted evaluator(s) attest; the policy needs 2" in d.reasons
-    assert all(v.result == "fail" and v.required == 2 for v in d.dimensions)
+    # one trusted evaluator vouches where two are needed: not enough, not a failure
+    assert all(v.result == "unvouched" and v.required == 2 for v in d.dimensions)
     validate(d)
 
 
@@ -619,10 +628,10 @@ def test_issuer_trusted_for_reliability_cannot_make_safety_pass(world: World) ->
     assert not d.accepted
     views = {v.dimension: v for v in d.dimensions}
     assert views["reliability"].result == "pass"
-    assert views["safety"].result == "fail" and views["safety"].evaluators == ()
+    assert views["safety"].result == "unvouched" and views["safety"].evaluators == ()
     # a measurement by an issuer not trusted for the dimension is not shown as counting
     assert views["safety"].metrics["harmful_output_rate"]["measured"] == []
-    assert "dimension safety: 0 trusted evaluator(s) attest it; needs 1" in d.reasons
+    assert "dimension safety: no trusted evaluator vouches for it; needs 1" in d.reasons
     thresholds = next(c for c in d.bundles[0].checks if c.step == "policy.thresholds")
     assert "harmful_output_rate" not in thresholds.reason
     validate(d)

@@ -80,7 +80,7 @@ def unmet(d: Decision) -> list[str]:
         out.append("pacts")
     if len(d.evaluators) < d.evaluators_required:
         out.append("min_evaluators")
-    out += [f"dimension:{v.dimension}" for v in d.dimensions if v.result == "fail"]
+    out += [f"dimension:{v.dimension}" for v in d.dimensions if v.result != "pass"]
     return out
 
 

@@ -32,7 +32,8 @@ from attest.codec.cbor import decode_cbor, encode_deterministic, to_json_value
 from attest.codec.dates import format_datetime_stamp, parse_datetime_stamp
 from attest.codec.digest import Digest
 from attest.errors import LimitExceededError, MalformedError, UsageError, VerificationError
-from attest.evaluation.results import Evaluation
+from attest.evaluation.pact import Obligation
+from attest.evaluation.results import Evaluation, Measurement, judge
 from attest.keys import did_key
 from attest.keys.ed25519 import PrivateKey, PublicKey
 from attest.vc import cose, data_integrity
@@ -296,6 +297,10 @@ class EvaluationClaims:
         period = _object(ev.get("evaluationPeriod"), "evaluation.evaluationPeriod")
         valid_from, valid_until = _validity(doc)
         status = doc.get("credentialStatus")
+        outcomes = tuple(_objects(ev.get("obligationOutcome"), "obligationOutcome"))
+        measurements = _measurements(ev.get("measurement"))
+        verdict = _text(ev, "verdict", "evaluation")
+        _check_outcomes(outcomes, measurements, verdict)
         evidence = _objects(doc.get("evidence", []), "evidence", single=True)
         if len(evidence) > MAX_CITED_EVIDENCE:
             raise LimitExceededError(
@@ -312,9 +317,9 @@ class EvaluationClaims:
             valid_from=valid_from,
             valid_until=valid_until,
             period_end=parse_datetime_stamp(_text(period, "end", "evaluationPeriod")),
-            verdict=_text(ev, "verdict", "evaluation"),
-            measurements=_measurements(ev.get("measurement")),
-            outcomes=tuple(_objects(ev.get("obligationOutcome"), "obligationOutcome")),
+            verdict=verdict,
+            measurements=measurements,
+            outcomes=outcomes,
             evidence=tuple(evidence),
             status=() if status is None else tuple(_objects(status, "credentialStatus", True)),
         )
@@ -422,6 +427,53 @@ def _check_context_and_type(doc: Mapping[str, Any]) -> None:
         "credential.bad_type",
         f"type must include VerifiableCredential and {CREDENTIAL_TYPE}",
     )
+
+
+def _check_outcomes(
+    outcomes: Sequence[Mapping[str, Any]], measured: Mapping[str, Measured], verdict: str
+) -> None:
+    """Outcomes are computed from the pact and the measurements, never typed in: recompute
+    each obligation's outcome and the verdict, and refuse a credential that says otherwise
+    (one signed through a general-purpose issuer with outcomes of the signer's choosing)."""
+    computed = []
+    for i, o in enumerate(outcomes):
+        try:
+            obligation = Obligation(
+                o.get("metric"),  # type: ignore[arg-type]
+                o.get("comparator"),  # type: ignore[arg-type]
+                o.get("threshold"),  # type: ignore[arg-type]
+                o.get("unit"),  # type: ignore[arg-type]
+                o.get("dimension"),  # type: ignore[arg-type]
+                min_sample_size=o.get("minSampleSize"),
+            )
+            m = measured.get(obligation.metric)
+            measurement = (
+                None
+                if m is None
+                else Measurement(obligation.metric, m.value, m.unit, m.sample_size)
+            )
+            outcome = judge(obligation, measurement)
+        except MalformedError as exc:
+            if exc.code == "evaluation.unit_mismatch":  # well formed, but not what was measured
+                raise VerificationError(
+                    "credential.inconsistent_outcome", f"obligation outcome {i}: {exc.message}"
+                ) from exc
+            raise MalformedError(
+                "credential.malformed", f"obligation outcome {i}: {exc.message}"
+            ) from exc
+        if o.get("outcome") != outcome:
+            raise VerificationError(
+                "credential.inconsistent_outcome",
+                f"obligation {obligation.metric} {obligation.comparator} {obligation.threshold} "
+                f"is stated {str(o.get('outcome'))[:20]!r}, but the measurements give {outcome!r}",
+            )
+        computed.append(outcome)
+    expected = "pass" if all(c == "pass" for c in computed) else "fail"
+    if verdict != expected:
+        raise VerificationError(
+            "credential.inconsistent_outcome",
+            f"the verdict is stated {verdict[:20]!r}, but the obligations give {expected!r}",
+        )
 
 
 def _validity(doc: Mapping[str, Any]) -> tuple[datetime, datetime | None]:

@@ -25,6 +25,7 @@ __all__ = [
     "Outcome",
     "Results",
     "evaluate",
+    "judge",
     "parse_results",
 ]
 
@@ -134,19 +135,24 @@ def evaluate(subject: str, pact: Pact, results: Results) -> Evaluation:
     outcomes = []
     for ob in pact.obligations:
         m = by_metric.get(ob.metric)
-        if m is None:
-            outcomes.append(Outcome(ob, None, MISSING))
-            continue
-        if m.unit != ob.unit:
-            raise MalformedError(
-                "evaluation.unit_mismatch",
-                f"{ob.metric} is measured in {m.unit!r} but the pact uses {ob.unit!r}",
-            )
-        enough = ob.min_sample_size is None or (
-            m.sample_size is not None and m.sample_size >= ob.min_sample_size
-        )
-        outcomes.append(Outcome(ob, m.value, PASS if enough and ob.met_by(m.value) else FAIL))
+        outcomes.append(Outcome(ob, None if m is None else m.value, judge(ob, m)))
     return Evaluation(subject, pact, results, tuple(outcomes))
+
+
+def judge(obligation: Obligation, measured: Measurement | None) -> str:
+    """One obligation against its measurement: ``pass``, ``fail`` or ``missing``; the one
+    rule for the issuer, which computes outcomes, and the verifier, which recomputes them."""
+    if measured is None:
+        return MISSING
+    if measured.unit != obligation.unit:
+        raise MalformedError(
+            "evaluation.unit_mismatch",
+            f"{obligation.metric} is measured in {measured.unit!r} but the pact uses "
+            f"{obligation.unit!r}",
+        )
+    n = obligation.min_sample_size
+    enough = n is None or (measured.sample_size is not None and measured.sample_size >= n)
+    return PASS if enough and obligation.met_by(measured.value) else FAIL
 
 
 _RESULT_KEYS = {"method", "period_start", "period_end", "metric", "metrics"}

@@ -21,20 +21,28 @@ from attest.verifier.state import VerifierState
 
 __all__ = [
     "ACCEPT",
+    "CONFLICT",
     "FAIL",
     "MALFORMED",
     "NOT_APPLICABLE",
     "PASS",
     "REJECT",
+    "SCHEMA_VERSION",
+    "UNVOUCHED",
     "BundleReport",
     "Check",
     "Decision",
+    "DimensionOutcome",
     "DimensionView",
     "decision_schema",
     "stamp",
 ]
 
 PASS, FAIL, NOT_APPLICABLE = "pass", "fail", "not-applicable"
+#: A dimension nobody trusted vouched for (enough), and one trusted evaluators disagree on.
+UNVOUCHED, CONFLICT = "unvouched", "conflict"
+#: The version of the decision's JSON (2: per-dimension results, superseded bundles).
+SCHEMA_VERSION = 2
 #: A decision: accept, reject, or malformed (some input did not parse; every reason listed).
 ACCEPT, REJECT, MALFORMED = "accept", "reject", "malformed"
 
@@ -58,6 +66,9 @@ class Check:
     code: str | None
     reason: str
     malformed: bool = False
+    #: Whether this failure keeps the bundle from counting (a missed threshold does not: it
+    #: judges only its own dimension).
+    vetoes: bool = field(default=True, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -69,6 +80,16 @@ class Check:
         if self.malformed:
             out["malformed"] = True
         return out
+
+
+@dataclass(frozen=True)
+class DimensionOutcome:
+    """One bundle's outcome in one dimension: ``pass`` or ``fail``, what it rests on (the
+    policy's thresholds, or without them the pact's obligations) and every miss."""
+
+    result: str
+    basis: str
+    misses: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,10 +105,21 @@ class BundleReport:
     weight: float | None = None
     evidence_age: timedelta | None = None
     expires: datetime | None = None
+    #: Its outcome in each dimension its issuer is trusted for and it speaks to.
+    dimensions: Mapping[str, DimensionOutcome] = field(default_factory=dict)
+    #: When the log recorded the credential (seconds), which orders one issuer's credentials.
+    logged_at: int | None = None
+    #: The bundle whose newer credential from the same issuer, subject and pact replaces this.
+    superseded_by: str | None = None
+
+    @property
+    def authentic(self) -> bool:
+        """No step that vetoes a bundle failed: it is what it says, about what the policy asks."""
+        return bool(self.checks) and all(c.result != FAIL or not c.vetoes for c in self.checks)
 
     @property
     def counted(self) -> bool:
-        return bool(self.checks) and all(c.result != FAIL for c in self.checks)
+        return self.authentic and self.superseded_by is None
 
     @property
     def failures(self) -> tuple[Check, ...]:
@@ -109,6 +141,8 @@ class BundleReport:
             "weight": self.weight,
             "evidenceAgeSeconds": _seconds(self.evidence_age),
             "expires": stamp(self.expires),
+            "supersededBy": self.superseded_by,
+            "dimensions": {d: o.result for d, o in sorted(self.dimensions.items())},
             "checks": [c.to_json() for c in self.checks],
         }
 
@@ -122,14 +156,19 @@ class DimensionView:
     evaluators: tuple[str, ...]
     required: int
     metrics: Mapping[str, Any]
+    #: The trusted evaluators whose evaluation misses this dimension's bar.
+    against: tuple[str, ...] = ()
+    reason: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
             "dimension": self.dimension,
             "result": self.result,
             "evaluators": list(self.evaluators),
+            "against": list(self.against),
             "required": self.required,
             "metrics": dict(self.metrics),
+            "reason": self.reason,
         }
 
 
@@ -163,6 +202,7 @@ class Decision:
     def to_json(self) -> dict[str, Any]:
         """The stable JSON form (specs/verification.md §5; schema in specs/)."""
         return {
+            "schemaVersion": SCHEMA_VERSION,
             "decision": self.decision,
             "reasons": list(self.reasons),
             "subject": self.subject,
@@ -228,6 +268,8 @@ def _bundle_schema(steps: Sequence[str]) -> dict[str, Any]:
             "weight": _or_null("number"),
             "evidenceAgeSeconds": {"type": ["integer", "null"], "minimum": 0},
             "expires": _TIME_OR_NULL,
+            "supersededBy": _or_null("string"),
+            "dimensions": {"type": "object", "additionalProperties": {"enum": [PASS, FAIL]}},
             "checks": _array(check),
         }
     )
@@ -244,10 +286,12 @@ def _dimension_schema() -> dict[str, Any]:
     return _obj(
         {
             "dimension": {"type": "string"},
-            "result": {"enum": [PASS, FAIL]},
+            "result": {"enum": [PASS, FAIL, UNVOUCHED, CONFLICT]},
             "evaluators": _STRINGS,
+            "against": _STRINGS,
             "required": {"type": "integer", "minimum": 1},
             "metrics": {"type": "object", "additionalProperties": metric},
+            "reason": {"type": "string"},
         }
     )
 
@@ -257,6 +301,7 @@ def decision_schema(steps: Sequence[str]) -> dict[str, Any]:
     change together; ``steps`` are the step names a check may carry."""
     top = _obj(
         {
+            "schemaVersion": {"const": SCHEMA_VERSION},
             "decision": {"enum": [ACCEPT, REJECT, MALFORMED]},
             "reasons": _STRINGS,
             "subject": _or_null("string"),
@@ -273,7 +318,7 @@ def decision_schema(steps: Sequence[str]) -> dict[str, Any]:
     )
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://w3id.org/attest/decision/v1",
+        "$id": "https://w3id.org/attest/decision/v2",
         "title": "attest verification decision",
         "description": "The output of `attest verify --json` and `attest.Decision.to_json()` "
         "(specs/verification.md). Fields are stable; new optional fields may be added.",

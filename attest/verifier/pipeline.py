@@ -11,6 +11,7 @@ status lists; the new state comes back in the result.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,11 +25,13 @@ from attest.tlog.consistency import ConsistencyProof
 from attest.vc.status_list import StatusResult
 from attest.verifier.decision import (
     ACCEPT,
+    CONFLICT,
     FAIL,
     MALFORMED,
     NOT_APPLICABLE,
     PASS,
     REJECT,
+    UNVOUCHED,
     BundleReport,
     Check,
     Decision,
@@ -128,7 +131,14 @@ def verify_bundle(
             checks.append(Check(step.name, NOT_APPLICABLE, None, unmet or ""))
         else:
             checks.append(
-                Check(step.name, outcome.result, outcome.code, outcome.reason, outcome.malformed)
+                Check(
+                    step.name,
+                    outcome.result,
+                    outcome.code,
+                    outcome.reason,
+                    outcome.malformed,
+                    vetoes=step.vetoes,
+                )
             )
     return _report(name, tuple(checks), known, given), known.state
 
@@ -159,6 +169,8 @@ def _report(name: str, checks: tuple[Check, ...], known: Known, given: Given) ->
         known.weight,
         known.age,
         bundle_expiry(given.policy, known.claims, known.status),
+        dimensions=dict(known.dimensions),
+        logged_at=known.bundle.credential_entry.decoded.logged_at,
     )
 
 
@@ -197,10 +209,16 @@ def bundle_expiry(
 def decide(
     policy: Policy, reports: Sequence[BundleReport], now: datetime, state: VerifierState
 ) -> Decision:
-    """Apply the policy across the bundles' reports: k of n, each dimension, the expiry."""
+    """Apply the policy across the bundles' reports (§3): the newest credential of each
+    issuer, subject and pact; k of n; each dimension judged on its own; the expiry."""
+    reports = _supersede(reports)
     reasons = [
-        f"{r.name}: {c.step} failed ({c.code}): {c.reason}" for r in reports for c in r.failures
+        f"{r.name}: {c.step} failed ({c.code}): {c.reason}"
+        for r in reports
+        for c in r.failures
+        if c.vetoes
     ]
+    reasons += [f"{r.name}: superseded by {r.superseded_by}" for r in reports if r.superseded_by]
     counted = [r for r in reports if r.counted and r.facts is not None and r.issuer is not None]
     subject, pact, counted = _one_subject_and_pact(policy, counted, reasons)
     evaluators = tuple(sorted({_facts(r).issuer for r in counted}))
@@ -209,7 +227,8 @@ def decide(
         reasons.append(
             f"{len(evaluators)} distinct trusted evaluator(s) attest; the policy needs {k}"
         )
-    views = _dimension_views(policy, counted, reasons)
+    views = [_judge_dimension(policy, d, counted) for d in _dimensions(policy, counted)]
+    reasons += [f"dimension {v.dimension}: {v.reason}" for v in views if v.result != PASS]
     if not reports:
         reasons.append("no bundle to verify")
     accepted = bool(counted) and len(evaluators) >= k and all(v.result == PASS for v in views)
@@ -239,8 +258,36 @@ def decide(
 
 
 def _facts(report: BundleReport) -> EvaluationClaims:
-    assert report.facts is not None, "only counted reports are judged"
+    assert report.facts is not None, "only authentic reports are judged"
     return report.facts
+
+
+def _supersede(reports: Sequence[BundleReport]) -> list[BundleReport]:
+    """Newest evidence wins: of one issuer's authentic credentials about one subject and
+    pact, only those the log recorded last count; older ones are marked superseded."""
+    newest: dict[tuple[str, str, str], BundleReport] = {}
+    for r in reports:
+        key = _lineage(r)
+        if key is not None and (key not in newest or _when(r) > _when(newest[key])):
+            newest[key] = r
+    out = []
+    for r in reports:
+        key = _lineage(r)
+        winner = newest.get(key) if key is not None else None
+        if winner is not None and _when(r) < _when(winner):
+            r = dataclasses.replace(r, superseded_by=winner.name)
+        out.append(r)
+    return out
+
+
+def _lineage(r: BundleReport) -> tuple[str, str, str] | None:
+    """Whose evaluation of what: issuer, subject and pact (None for a bundle not authentic)."""
+    f = r.facts
+    return (f.issuer, f.subject, f.pact_id) if f is not None and r.authentic else None
+
+
+def _when(r: BundleReport) -> int:
+    return r.logged_at or 0
 
 
 def _one_subject_and_pact(
@@ -260,35 +307,71 @@ def _one_subject_and_pact(
     return subject, pact, counted
 
 
-def _dimension_views(
-    policy: Policy, counted: Sequence[BundleReport], reasons: list[str]
-) -> list[DimensionView]:
-    """Each trust dimension on its own: who attests it, what they measured, k met or not."""
-    k = policy.min_evaluators
-    dims = policy.dimensions or tuple(
-        dict.fromkeys(d for r in counted for d in _facts(r).dimensions)
+def _dimensions(policy: Policy, counted: Sequence[BundleReport]) -> tuple[str, ...]:
+    """The dimensions judged: the policy's, or without any, those the credentials speak to."""
+    if policy.dimensions:
+        return policy.dimensions
+    return tuple(dict.fromkeys(d for r in counted for d in _facts(r).dimensions))
+
+
+def _judge_dimension(policy: Policy, d: str, counted: Sequence[BundleReport]) -> DimensionView:
+    """One dimension on its own: pass, fail (measured and missed), unvouched (too few trusted
+    evaluations) or conflict (trusted evaluators disagree; the policy's on_conflict decides)."""
+    k = policy.evaluators_required(d)
+    vouching = [r for r in counted if d in r.dimensions]
+    passing = sorted({_facts(r).issuer for r in vouching if r.dimensions[d].result == PASS})
+    failing = sorted({_facts(r).issuer for r in vouching if r.dimensions[d].result == FAIL})
+    misses = [m for r in vouching for m in r.dimensions[d].misses]
+    view = DimensionView(d, PASS, tuple(passing), k, _metrics(policy, d, vouching), tuple(failing))
+    if not vouching:
+        return dataclasses.replace(
+            view, result=UNVOUCHED, reason=f"no trusted evaluator vouches for it; needs {k}"
+        )
+    if passing and failing:
+        return _resolve_conflict(policy, view, vouching, misses)
+    if len(passing) >= k:
+        return dataclasses.replace(view, reason=f"{len(passing)} of {k} trusted evaluator(s)")
+    if failing:
+        return dataclasses.replace(view, result=FAIL, reason="; ".join(misses))
+    return dataclasses.replace(
+        view, result=UNVOUCHED, reason=f"{len(passing)} trusted evaluator(s) vouch; needs {k}"
     )
-    views = []
-    for d in dims:
-        vouching = [r for r in counted if r.issuer is not None and d in r.issuer.dimensions]
-        attesting = sorted({_facts(r).issuer for r in vouching})
-        metrics: dict[str, Any] = {
-            t.metric: {
-                "comparator": t.comparator,
-                "threshold": t.value,
-                "measured": [
-                    _facts(r).measurements[t.metric].value
-                    for r in vouching
-                    if t.metric in _facts(r).measurements
-                ],
-            }
-            for t in policy.thresholds
-            if t.dimension == d
+
+
+def _resolve_conflict(
+    policy: Policy, view: DimensionView, vouching: Sequence[BundleReport], misses: list[str]
+) -> DimensionView:
+    sides = (
+        f"trusted evaluators disagree: pass by {', '.join(view.evaluators)}; "
+        f"miss by {', '.join(view.against)} ({'; '.join(misses)})"
+    )
+    if policy.on_conflict == "majority" and len(view.evaluators) != len(view.against):
+        won = len(view.evaluators) > len(view.against) and len(view.evaluators) >= view.required
+        return dataclasses.replace(
+            view, result=PASS if won else FAIL, reason=f"{sides}; the majority decides"
+        )
+    if policy.on_conflict == "newest":
+        latest = max(vouching, key=_when)
+        won = latest.dimensions[view.dimension].result == PASS
+        return dataclasses.replace(
+            view,
+            result=PASS if won else FAIL,
+            reason=f"{sides}; the newest ({latest.name}) decides",
+        )
+    return dataclasses.replace(view, result=CONFLICT, reason=f"{sides}; the policy rejects")
+
+
+def _metrics(policy: Policy, d: str, vouching: Sequence[BundleReport]) -> dict[str, Any]:
+    return {
+        t.metric: {
+            "comparator": t.comparator,
+            "threshold": t.value,
+            "measured": [
+                _facts(r).measurements[t.metric].value
+                for r in vouching
+                if t.metric in _facts(r).measurements
+            ],
         }
-        ok = len(attesting) >= k
-        if not ok:
-            reasons.append(
-                f"dimension {d}: {len(attesting)} trusted evaluator(s) attest it; needs {k}"
-            )
-        views.append(DimensionView(d, PASS if ok else FAIL, tuple(attesting), k, metrics))
-    return views
+        for t in policy.thresholds
+        if t.dimension == d
+    }

@@ -97,6 +97,14 @@ class Threshold:
 
 
 @dataclass(frozen=True)
+class DimensionRule:
+    """A dimension's own bar: how many distinct trusted evaluators must vouch for it."""
+
+    name: str
+    min_evaluators: int
+
+
+@dataclass(frozen=True)
 class Freshness:
     clock_skew: timedelta = timedelta(minutes=5)
     max_credential_age: timedelta | None = None
@@ -135,9 +143,12 @@ class Policy:
     pact: str | None = None
     pact_digest: str | None = None
     min_evaluators: int = 1
-    require_verdict_pass: bool = True
+    require_verdict_pass: bool = False
     consistency: str = "when-available"
     evidence_bytes: str = "when-available"
+    dimension_rules: tuple[DimensionRule, ...] = ()
+    #: When trusted evaluators disagree on a dimension: "reject", "majority" or "newest".
+    on_conflict: str = "reject"
 
     def issuer(self, did: str) -> TrustedIssuer | None:
         for i in self.issuers:
@@ -153,8 +164,15 @@ class Policy:
 
     @property
     def dimensions(self) -> tuple[str, ...]:
-        """The dimensions the policy sets thresholds in, in first-mention order."""
-        return tuple(dict.fromkeys(t.dimension for t in self.thresholds))
+        """The dimensions the policy judges (its [[dimension]] entries and those it sets
+        thresholds in), in first-mention order."""
+        named = [r.name for r in self.dimension_rules]
+        return tuple(dict.fromkeys([*named, *(t.dimension for t in self.thresholds)]))
+
+    def evaluators_required(self, dimension: str) -> int:
+        """k for ``dimension``: its own ``min_evaluators``, else the policy's."""
+        rule = next((r for r in self.dimension_rules if r.name == dimension), None)
+        return rule.min_evaluators if rule is not None else self.min_evaluators
 
 
 # --- parsing ------------------------------------------------------------------------------------
@@ -169,6 +187,7 @@ _TOP = {
     "witness",
     "quorum",
     "threshold",
+    "dimension",
 }
 _DECISION = {
     "subject",
@@ -178,6 +197,7 @@ _DECISION = {
     "require_verdict",
     "consistency",
     "evidence_bytes",
+    "on_conflict",
 }
 _FRESHNESS = {
     "clock_skew",
@@ -306,7 +326,7 @@ def parse_policy(data: bytes, *, resolve_key: KeyResolver | None = None) -> Poli
     if quorum > len(witnesses):
         raise _fail("bad_quorum", f"a quorum of {quorum} needs that many [[witness]] entries")
     dec = _table(doc, "decision", _DECISION)
-    require = dec.get("require_verdict", "pass")
+    require = dec.get("require_verdict", "any")
     if require not in ("pass", "any"):
         raise _fail("bad_field", "require_verdict is pass or any")
     consistency = dec.get("consistency", "when-available")
@@ -315,6 +335,9 @@ def parse_policy(data: bytes, *, resolve_key: KeyResolver | None = None) -> Poli
     evidence_bytes = dec.get("evidence_bytes", "when-available")
     if evidence_bytes not in ("required", "when-available"):
         raise _fail("bad_field", "evidence_bytes is required or when-available")
+    on_conflict = dec.get("on_conflict", "reject")
+    if on_conflict not in ("reject", "majority", "newest"):
+        raise _fail("bad_field", "on_conflict is reject, majority or newest")
     return Policy(
         issuers=issuers,
         logs=_logs(doc),
@@ -330,7 +353,19 @@ def parse_policy(data: bytes, *, resolve_key: KeyResolver | None = None) -> Poli
         require_verdict_pass=require == "pass",
         consistency=consistency,
         evidence_bytes=evidence_bytes,
+        dimension_rules=_dimension_rules(doc),
+        on_conflict=on_conflict,
     )
+
+
+def _dimension_rules(doc: Mapping[str, Any]) -> tuple[DimensionRule, ...]:
+    rules = []
+    for i, item in enumerate(_tables(doc, "dimension", {"name", "min_evaluators"})):
+        name = _str(item.get("name"), f"[[dimension]] {i} name")
+        rules.append(DimensionRule(name, _int(item.get("min_evaluators", 1), "min_evaluators", 1)))
+    if len({r.name for r in rules}) != len(rules):
+        raise _fail("bad_field", "a [[dimension]] is listed twice")
+    return tuple(rules)
 
 
 def _logs(doc: Mapping[str, Any]) -> tuple[TrustedLog, ...]:

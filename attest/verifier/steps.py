@@ -30,7 +30,7 @@ from attest.tlog.checkpoint import SignedCheckpoint, open_checkpoint
 from attest.tlog.consistency import ConsistencyProof
 from attest.tlog.merkle import leaf_hash, verify_inclusion
 from attest.vc.status_list import StatusEntry, StatusResult, check_status
-from attest.verifier.decision import FAIL, NOT_APPLICABLE, PASS, stamp
+from attest.verifier.decision import FAIL, NOT_APPLICABLE, PASS, DimensionOutcome, stamp
 from attest.verifier.policy import Policy, TrustedIssuer, TrustedLog
 from attest.verifier.state import VerifierState
 
@@ -65,6 +65,7 @@ class Known:
     status: list[StatusResult] = field(default_factory=list)
     age: timedelta | None = None
     weight: float | None = None
+    dimensions: dict[str, DimensionOutcome] = field(default_factory=dict)
 
     @property
     def parsed(self) -> Bundle:
@@ -128,6 +129,8 @@ class Step:
     codes: tuple[str, ...]
     #: The reason given when the step does not apply for want of a verified checkpoint.
     unmet: str = "no verified checkpoint"
+    #: Whether a failure keeps the bundle from counting at all (False: it judges dimensions).
+    vetoes: bool = True
 
 
 # --- 1. the bundle and its credential ----------------------------------------------------------
@@ -522,32 +525,67 @@ def policy_subject(given: Given, known: Known) -> Outcome:
 
 
 def policy_verdict(given: Given, known: Known) -> Outcome:
-    """§2 policy.verdict: the evaluator's verdict is pass (n/a with require_verdict any)."""
-    if not given.policy.require_verdict_pass:
-        return not_applicable("the policy looks only at its own thresholds")
+    """§2 policy.verdict: with ``require_verdict = "pass"`` the evaluator's overall verdict
+    is a veto; otherwise each dimension is judged on its own (n/a)."""
     verdict = known.facts.verdict
+    if not given.policy.require_verdict_pass:
+        return not_applicable(
+            f"the evaluator's verdict is {verdict}; the policy judges each dimension on its own"
+        )
     return judged(verdict == "pass", f"the evaluator's verdict is {verdict}", "policy.verdict_fail")
 
 
 def policy_thresholds(given: Given, known: Known) -> Outcome:
-    """§2 policy.thresholds: every threshold in a dimension the issuer is trusted for is met."""
-    policy, facts, trusted = given.policy, known.facts, known.trusted
-    if not policy.thresholds:
-        return not_applicable("the policy sets no thresholds")
-    met = []
-    for t in policy.thresholds:
-        if trusted is None or t.dimension not in trusted.dimensions:
-            continue  # this evaluator is not counted for this dimension (see the decision)
-        m = facts.measurements.get(t.metric)
-        if m is None:
-            return failed("policy.metric_missing", f"{t.metric} ({t.dimension}) not measured")
-        if not compare(m.value, t.comparator, t.value):
-            need = f"the policy needs {t.comparator} {t.value}"
-            return failed("policy.threshold_missed", f"{t.metric} = {m.value} {m.unit}; {need}")
-        met.append(f"{t.metric} {m.value} {t.comparator} {t.value}")
-    if not met:
-        return not_applicable("no threshold in a dimension this issuer attests")
-    return passed("; ".join(met))
+    """§2 policy.thresholds: this bundle's outcome in each dimension its issuer is trusted for
+    (§3). A miss affects only its own dimension: the step names every miss, and the bundle
+    still counts for the dimensions it meets."""
+    trusted, judged_by_policy = known.trusted, given.policy.dimensions
+    dims = [
+        d
+        for d in (sorted(trusted.dimensions) if trusted is not None else [])
+        if not judged_by_policy or d in judged_by_policy
+    ]
+    judged_dims = {d: _dimension_outcome(given.policy, known.facts, d) for d in dims}
+    known.dimensions = {d: o for d, o in judged_dims.items() if o is not None}
+    misses = [n for o in known.dimensions.values() for n in o.misses]
+    if misses:
+        code = "policy.metric_missing" if all("not measured" in m for m in misses) else None
+        return failed(code or "policy.threshold_missed", "; ".join(misses))
+    if not known.dimensions:
+        return not_applicable("no policy threshold or pact obligation in a trusted dimension")
+    return passed("; ".join(f"{d}: {o.basis}" for d, o in sorted(known.dimensions.items())))
+
+
+def _dimension_outcome(
+    policy: Policy, facts: EvaluationClaims, dimension: str
+) -> DimensionOutcome | None:
+    """The policy's thresholds in ``dimension`` decide it; without any, the credential's own
+    obligations in it do; with neither, the credential does not speak to it (None)."""
+    thresholds = [t for t in policy.thresholds if t.dimension == dimension]
+    misses = []
+    if thresholds:
+        for t in thresholds:
+            m = facts.measurements.get(t.metric)
+            if m is None:
+                misses.append(f"{dimension}: {t.metric} not measured")
+            elif not compare(m.value, t.comparator, t.value):
+                misses.append(
+                    f"{dimension}: {t.metric} = {m.value} {m.unit}; "
+                    f"the policy needs {t.comparator} {t.value}"
+                )
+        return DimensionOutcome(
+            "fail" if misses else "pass", "the policy's thresholds", tuple(misses)
+        )
+    obligations = [o for o in facts.outcomes if o.get("dimension") == dimension]
+    if not obligations:
+        return None
+    for o in obligations:
+        if o.get("outcome") != "pass":
+            misses.append(
+                f"{dimension}: pact obligation {o.get('metric')} {o.get('comparator')} "
+                f"{o.get('threshold')} is {o.get('outcome')}"
+            )
+    return DimensionOutcome("fail" if misses else "pass", "the pact's obligations", tuple(misses))
 
 
 # --- the table ----------------------------------------------------------------------------------
@@ -669,6 +707,7 @@ STEPS: tuple[Step, ...] = (
         policy_thresholds,
         "claims",
         ("policy.metric_missing", "policy.threshold_missed"),
+        vetoes=False,
     ),
 )
 
