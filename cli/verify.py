@@ -315,12 +315,19 @@ def _render(d: Mapping[str, Any]) -> None:
                 for m, info in v["metrics"].items()
             )
             echo(
-                f"  {v['dimension']:<12} {v['result']:<5} {len(v['evaluators'])}/{v['required']} "
+                f"  {v['dimension']:<12} {v['result']:<9} {len(v['evaluators'])}/{v['required']} "
                 f"evaluator(s)  {metrics}"
             )
+            if v.get("against"):
+                echo(f"  {'':<12} against: {', '.join(v['against'])}")
+            if v.get("result") != "pass" and v.get("reason"):
+                echo(f"  {'':<12} {v['reason']}")
     for b in d["bundles"]:
         who = b["issuerName"] or b["issuer"] or "?"
-        echo(f"{b['bundle']}  (issuer {who}{'' if b['counted'] else '; not counted'})")
+        state = "" if b["counted"] else "; not counted"
+        if b.get("supersededBy"):
+            state = f"; superseded by {b['supersededBy']}"
+        echo(f"{b['bundle']}  (issuer {who}{state})")
         for c in b["checks"]:
             mark = {"pass": "ok  ", "fail": "FAIL", "not-applicable": "n/a "}[c["result"]]
             code = f"{c['code']}: " if c["code"] and c["result"] == "fail" else ""

@@ -454,8 +454,11 @@ version = 1
 # pact_digest = "sha256:..."
 # At least this many distinct trusted evaluators must attest (k of n).
 min_evaluators = 1
-# "pass": the credential's own verdict must be pass; "any": only your thresholds matter.
-require_verdict = "pass"
+# "any": each dimension is judged on its own, and a missed obligation affects only its
+# dimension; "pass": the evaluator's overall verdict must be pass (a veto on the bundle).
+require_verdict = "any"
+# When trusted evaluators disagree on a dimension: "reject", "majority" or "newest".
+on_conflict = "reject"
 # "require": refuse a checkpoint that cannot be proven consistent with the last one seen.
 consistency = "when-available"
 # "required": every evidence file a credential cites must be supplied and match its digest.
@@ -507,4 +510,9 @@ dimension = "safety"
 metric = "harmful_output_rate"
 comparator = "<="
 value = 0.001
+
+# A dimension's own k: safety needs two independent evaluators here.
+# [[dimension]]
+# name = "safety"
+# min_evaluators = 2
 """

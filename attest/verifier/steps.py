@@ -615,6 +615,7 @@ STEPS: tuple[Step, ...] = (
             "credential.bad_context",
             "credential.bad_type",
             "credential.malformed",
+            "credential.inconsistent_outcome",
             "datetime.*",
         ),
     ),
