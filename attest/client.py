@@ -196,10 +196,22 @@ class ServiceClient:
 
     # --- verifying -------------------------------------------------------------------------
 
-    def verify(self, bundle: bytes) -> RemoteDecision:
-        """Post one bundle; the server's decision, or its error with the decision when the
-        bundle is malformed. Other errors raise :class:`RemoteError`."""
-        media = JSON_MEDIA_TYPE if bundle.lstrip()[:1] == b"{" else CBOR_MEDIA_TYPE
+    def verify(self, bundle: bytes | Sequence[bytes]) -> RemoteDecision:
+        """Post one bundle, or several JSON bundles to be decided together (k-of-n, as a JSON
+        array); the server's decision, or its error with the decision when a bundle is
+        malformed. Other errors raise :class:`RemoteError`."""
+        if not isinstance(bundle, bytes):
+            bundles = list(bundle)
+            if len(bundles) == 1:
+                bundle = bundles[0]
+            else:
+                if any(b.lstrip()[:1] != b"{" for b in bundles):
+                    raise UsageError(
+                        "client.cbor_bundles",
+                        "several bundles go to a server as one JSON array: give JSON bundles",
+                    )
+                bundle = b"[" + b",".join(bundles) + b"]"
+        media = JSON_MEDIA_TYPE if bundle.lstrip()[:1] in (b"{", b"[") else CBOR_MEDIA_TYPE
         status, _, data = self._request("POST", "/verify", bundle, {"Content-Type": media})
         doc = self._json(status, data)
         if status == 200 and isinstance(doc, dict):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import functools
+import json
 import os
 import shutil
 import signal
@@ -562,3 +563,35 @@ def test_an_unregistered_submitter_gets_403_with_a_clear_code(
         result = CliRunner().invoke(cli, argv)
         assert result.exit_code != 0
         assert "auth.unknown_submitter" in result.stderr, result.stderr
+
+
+# --- 8. k-of-n over HTTP -----------------------------------------------------------------------
+
+
+def test_several_bundles_are_decided_together_as_offline(
+    world: World,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    policy = load_policy(world.policy)
+    files = []
+    for name, data in (("good.json", world.good), ("failing.json", world.failing)):
+        (tmp_path / name).write_bytes(data)
+        files.append(str(tmp_path / name))
+    with serving(world, tmp_path) as url, httpx.Client(base_url=url, timeout=30) as http:
+        for bundles in ([world.good, world.good], [world.good, world.failing]):
+            body = b"[" + b",".join(bundles) + b"]"
+            served = http.post("/verify", content=body, headers=JSON_HEADERS).json()
+            offline = verify(bundles, policy, now=datetime.now(UTC)).to_json()
+            assert served["decision"] == offline["decision"], served
+            assert [b["bundle"] for b in served["bundles"]] == ["bundle 1", "bundle 2"]
+            assert [b["counted"] for b in served["bundles"]] == [
+                b["counted"] for b in offline["bundles"]
+            ]
+        r = http.post("/verify", content=b"[]", headers=JSON_HEADERS)
+        assert (r.status_code, r.json()["error"]["code"]) == (400, "request.bad_bundles")
+        r = http.post("/verify", content=b"[" + b",".join([b"{}"] * 17) + b"]")
+        assert (r.status_code, r.json()["error"]["code"]) == (400, "request.bad_bundles")
+        result = CliRunner().invoke(cli, ["verify", "--server", url, *files, "--json"])
+        local = verify([world.good, world.failing], policy, now=datetime.now(UTC)).to_json()
+        assert json.loads(result.stdout)["decision"] == local["decision"], result.output
+        assert len(json.loads(result.stdout)["bundles"]) == 2

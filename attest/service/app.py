@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from attest.codec.canonical import canonicalize, parse_json
 from attest.errors import AttestError, MalformedError, UsageError, VerificationError
 from attest.evaluation.bundle import CBOR_MEDIA_TYPE, JSON_MEDIA_TYPE
 from attest.keys import did_key
@@ -32,8 +33,8 @@ from attest.service.bounds import check_json_shape
 from attest.service.config import ServiceConfig
 from attest.service.http import error_response, json_response, read_body
 from attest.service.openapi import openapi_document, vcapi_document, with_vcapi
-from attest.service.published import PublishedLog
 from attest.service.replay import ReplayGuard
+from attest.service.shared import published_view
 from attest.service.vcapi import VcApi
 from attest.service.verifier import VerifyPool
 from attest.service.writer import Logged, Writer
@@ -83,7 +84,7 @@ class _Service:
         self.origin = log.origin
         if submitters is not None and log.size > log.checkpoint_size:
             log.checkpoint()  # integrate a journal left by an earlier writer first
-        self.published = PublishedLog(log.root, log.verifier, log.checkpoint_note)
+        self.published = published_view(log)
         self.submitters = submitters
         self.writer = (
             Writer(
@@ -266,16 +267,21 @@ class _Service:
             )
         async with self.verifier.slot():  # before the body: at most verify_queue are held
             body = await read_body(request, self.config.max_bundle_bytes, self.config.read_timeout)
-            is_json = body.lstrip()[:1] == b"{"
+            first = body.lstrip()[:1]
+            is_json = first in (b"{", b"[")
             if (media in _JSON_TYPES and not is_json) or (media in _CBOR_TYPES and is_json):
                 raise MalformedError(
                     "request.content_mismatch", f"the body is not what Content-Type {media} says"
                 )
             if is_json:
                 check_json_shape(body)
+            bundles: bytes | list[bytes] = _bundle_array(body) if first == b"[" else body
             self.follow()
             outcome = await self.verifier.run(
-                body, datetime.now(UTC), self.published.snapshot.size, self.config.verify_timeout
+                bundles,
+                datetime.now(UTC),
+                self.published.snapshot.size,
+                self.config.verify_timeout,
             )
         if outcome.malformed is not None:
             code, message = outcome.malformed
@@ -299,6 +305,23 @@ class _Service:
 
     async def openapi_json(self, request: Request) -> Response:
         return json_response(self.openapi)
+
+
+#: Bundles one ``POST /verify`` decides on together at most.
+MAX_BUNDLES_PER_REQUEST = 16
+
+
+def _bundle_array(body: bytes) -> list[bytes]:
+    """The bundles of a JSON array body (k-of-n), each as the JSON bytes of one bundle."""
+    doc = parse_json(body, max_size=len(body) + 1)
+    if not isinstance(doc, list) or not 1 <= len(doc) <= MAX_BUNDLES_PER_REQUEST:
+        raise MalformedError(
+            "request.bad_bundles",
+            f"a JSON array body holds 1 to {MAX_BUNDLES_PER_REQUEST} bundles",
+        )
+    if not all(isinstance(b, dict) for b in doc):
+        raise MalformedError("request.bad_bundles", "each item of the array is a JSON bundle")
+    return [canonicalize(b) for b in doc]
 
 
 async def _attest_error(request: Request, exc: Exception) -> Response:

@@ -17,7 +17,7 @@ import contextlib
 import hashlib
 import multiprocessing
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -37,7 +37,8 @@ from attest.verifier.state import Remembered, VerifierState
 
 __all__ = ["BUNDLE_NAME", "Outcome", "VerifyPool"]
 
-#: The name a served verification gives its one bundle in the decision.
+#: The name a served verification gives its one bundle in the decision (of several: "bundle
+#: 2", … in the order sent).
 BUNDLE_NAME = "bundle 1"
 
 
@@ -79,19 +80,28 @@ class _Judge:
             return None
         return Remembered(cp.size, root, b"")
 
-    def run(self, data: bytes, now: datetime, published: int) -> Outcome:
+    def run(self, data: bytes | Sequence[bytes], now: datetime, published: int) -> Outcome:
+        """Decide on one bundle, or on several together (k-of-n, as ``attest verify`` does
+        with several files). Of the bundles from this server's own log, the one at the
+        largest size is checked against the log."""
+        datas = [data] if isinstance(data, bytes) else list(data)
+        items: dict[str, bytes | Bundle] = {}
+        own: Remembered | None = None
+        for i, raw in enumerate(datas):
+            name = BUNDLE_NAME if len(datas) == 1 else f"bundle {i + 1}"
+            items[name] = raw
+            try:
+                bundle = parse_bundle(raw)
+            except AttestError:
+                continue  # verify() reports it as the bundle.format step
+            items[name] = bundle
+            tree = self._own_tree(bundle, published)
+            if tree is not None and (own is None or tree.size > own.size):
+                own = tree
         state = VerifierState()
-        item: bytes | Bundle = data
-        try:
-            bundle = parse_bundle(data)
-        except AttestError:
-            pass  # verify() reports it as the bundle.format step
-        else:
-            item = bundle
-            own = self._own_tree(bundle, published)
-            if own is not None:
-                state = state.with_checkpoint(self.origin, own)
-        decision = verify({BUNDLE_NAME: item}, self.policy, now=now, state=state)
+        if own is not None:
+            state = state.with_checkpoint(self.origin, own)
+        decision = verify(items, self.policy, now=now, state=state)
         first = None
         if decision.malformed:
             check = decision.malformed[0][1]
@@ -119,7 +129,7 @@ def _ready() -> int:
     return os.getpid()
 
 
-def _run_in_worker(data: bytes, now: datetime, published: int) -> Outcome:
+def _run_in_worker(data: bytes | Sequence[bytes], now: datetime, published: int) -> Outcome:
     assert _worker is not None
     return _worker.run(data, now, published)
 
@@ -140,7 +150,7 @@ class VerifyPool:
         self._limit = limit
         self._running = 0
         self._executor: Executor
-        self._call: Callable[[bytes, datetime, int], Outcome]
+        self._call: Callable[[bytes | Sequence[bytes], datetime, int], Outcome]
         if workers > 0:
             if policy_path is None:
                 raise UsageError(
@@ -173,7 +183,9 @@ class VerifyPool:
         finally:
             self._running -= 1
 
-    async def run(self, data: bytes, now: datetime, published: int, timeout: float) -> Outcome:
+    async def run(
+        self, data: bytes | Sequence[bytes], now: datetime, published: int, timeout: float
+    ) -> Outcome:
         """Verify one bundle inside a :meth:`slot`; ``server.timeout`` when it takes longer
         than ``timeout`` seconds."""
         loop = asyncio.get_running_loop()
