@@ -319,11 +319,13 @@ def openapi_document(config: ServiceConfig, *, origin: str) -> dict[str, Any]:
             },
             "/verify": {
                 "post": {
-                    "summary": "Verify one bundle under the server's policy.",
+                    "summary": "Verify one bundle, or several together, under the server's policy.",
                     "operationId": "verify",
                     "description": (
-                        "200 with the decision for accept and for reject alike; 400 when the "
-                        "bundle does not parse (the error and the decision)."
+                        "200 with the decision for accept and for reject alike; 400 when a "
+                        "bundle does not parse (the error and the decision). A JSON array of "
+                        "1 to 16 JSON bundles is decided on together (k-of-n), as "
+                        "`attest verify` does with several files."
                     ),
                     "requestBody": {
                         "required": True,
