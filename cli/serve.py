@@ -304,3 +304,9 @@ def serve(
         )
     )
     server.run(sockets=[sock])
+
+
+# A replica of a shared log (PostgreSQL + S3): --store, --tiles, --s3-endpoint.
+from .serve_store import register as _register_store  # noqa: E402
+
+_register_store(serve)

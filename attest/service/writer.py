@@ -17,6 +17,13 @@ the first one's future, so it is logged once.
 A write that fails stops the writer for good (fail-stop): the log is left as the crash
 recovery of :mod:`attest.store.log` expects, every waiting request gets ``server.unavailable``,
 and the process should be restarted.
+
+The log is any :class:`~attest.store.driver.LogDriver`. On a shared log (PostgreSQL + S3,
+several replicas) ``append_many`` sequences in the database and ``checkpoint`` integrates only
+in the replica holding the integrator lock (the others wait for its checkpoint); a follower
+task also runs every ``checkpoint_interval`` on the writer thread: it takes the lock when it
+is free (so a dead integrator is replaced within one interval), integrates what any replica
+sequenced, and publishes the checkpoint the log has reached (specs/service.md §9).
 """
 
 from __future__ import annotations
@@ -32,7 +39,8 @@ from dataclasses import dataclass
 from attest.codec.digest import Digest
 from attest.errors import AttestError, LimitExceededError, UsageError
 from attest.service.published import PublishedLog
-from attest.store.log import Log
+from attest.store.driver import LogDriver
+from attest.store.postgres_s3 import SharedLog
 from attest.tlog.entry import LogEntry
 
 __all__ = ["Logged", "Writer"]
@@ -71,7 +79,7 @@ class Writer:
 
     def __init__(
         self,
-        log: Log,
+        log: LogDriver,
         published: PublishedLog,
         *,
         queue_size: int,
@@ -94,6 +102,7 @@ class Writer:
         self._wake = asyncio.Event()
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="attest-log-writer")
         self._task: asyncio.Task[None] | None = None
+        self._follower: asyncio.Task[None] | None = None
         self._closing = False
         self.acknowledged = log.size
         self.failure: AttestError | None = None
@@ -108,12 +117,31 @@ class Writer:
         return self._pending
 
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="attest-writer")
+        loop = asyncio.get_running_loop()
+        self._task = loop.create_task(self._run(), name="attest-writer")
+        if isinstance(self._log, SharedLog):
+            self._follower = loop.create_task(self._follow(self._log), name="attest-follower")
+
+    async def _follow(self, log: SharedLog) -> None:
+        """Integrate as the lock holder (taking a free lock), else follow the holder."""
+        loop = asyncio.get_running_loop()
+        while not self._closing and self.failure is None:
+            try:
+                note = await loop.run_in_executor(self._thread, _integrate_or_follow, log)
+            except AttestError as exc:  # the database or bucket away: try again later
+                _log.warning("following the shared log failed (%s); retrying", exc.code)
+            else:
+                self._publish(note)
+            await asyncio.sleep(self._interval)
 
     async def close(self) -> None:
         """Stop taking items, write and checkpoint what is queued, and stop."""
         self._closing = True
         self._wake.set()
+        if self._follower is not None:
+            self._follower.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._follower
         if self._task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
@@ -261,25 +289,37 @@ class Writer:
 
     # --- on the writer thread ------------------------------------------------------------------
 
-    def _find(self, key: Key) -> Logged | None:
+    def _find(self, key: Key, known: dict[Digest, list[int]] | None = None) -> Logged | None:
         journalled = self._journalled.get(key)
         if journalled is not None:
             return Logged(journalled.index, journalled.entry, True)
         kind, sha256, size = key
         log = self._log
-        for index in log.find(Digest(sha256)):
+        digest = Digest(sha256)
+        indices = log.find(digest) if known is None else known.get(digest, [])
+        for index in indices:
             data = log.entry(index)
             entry = LogEntry.decode(data)
             if entry.kind == kind and entry.size == size:
                 return Logged(index, data, True)
         return None
 
+    def _prefetch(self, batch: list[_Item]) -> dict[Digest, list[int]] | None:
+        """One look-up for the whole batch where the driver offers it (a database round trip
+        per item would cost more than the write)."""
+        find_many = getattr(self._log, "find_many", None)
+        if find_many is None:
+            return None
+        found: dict[Digest, list[int]] = find_many([Digest(i.key[1]) for i in batch])
+        return found
+
     def _write(self, batch: list[_Item], direct: bool) -> _Written:
         results: list[Logged | None] = []
         new: list[_Item] = []
         slots: list[int] = []
+        known = self._prefetch(batch)
         for item in batch:
-            found = self._find(item.key)
+            found = self._find(item.key, known)
             if found is None:
                 slots.append(len(results))
                 new.append(item)
@@ -304,3 +344,9 @@ class Writer:
         note = self._log.checkpoint()
         self._journalled.clear()
         return note
+
+
+def _integrate_or_follow(log: SharedLog) -> bytes:
+    if not log.integrate():
+        log.refresh()
+    return log.checkpoint_note

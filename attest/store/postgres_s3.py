@@ -31,6 +31,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -408,7 +409,7 @@ class SharedLog:
         self._epoch = 0
         self._builder: TileBuilder | None = None
         self._cache = TileCache()
-        self._full: dict[str, bytes] = {}
+        self._objects: OrderedDict[str, bytes] = OrderedDict()
         self._last_bundle: tuple[tuple[int, int], list[bytes]] | None = None
         self._size = 0
         row = self._run(
@@ -471,6 +472,23 @@ class SharedLog:
                 " run attest log init with --store to migrate it",
             )
         return cls(dsn, tiles, signer, **kw)
+
+    @staticmethod
+    def origin_of(dsn: str) -> str:
+        """The origin of the log the database at ``dsn`` holds (to pick its key)."""
+        conn = connect(dsn)
+        try:
+            with conn.transaction():
+                row = conn.execute(
+                    "SELECT origin FROM attest_log WHERE id = 1"
+                    if schema_version(conn)
+                    else "SELECT NULL WHERE false"
+                ).fetchone()
+        finally:
+            conn.close()
+        if row is None:
+            raise UsageError("log.not_found", "the database holds no attest log (attest log init)")
+        return str(row[0])
 
     def close(self) -> None:
         if self._conn is not None:
@@ -571,14 +589,20 @@ class SharedLog:
         if cp.size >= self._cp.size or not self._note:
             self._note, self._cp = note, cp
 
-    def _get(self, key: str) -> bytes:
-        full = self._full.get(key)
-        if full is not None:
-            return full
+    def get_object(self, key: str) -> bytes:
+        """A tile or bundle from the bucket, through a cache: every tile object is immutable
+        (entries never move once sequenced, so a tile at a width has one possible content)."""
+        data = self._objects.get(key)
+        if data is not None:
+            self._objects.move_to_end(key)
+            return data
         data = self.tiles.get(key)
-        if ".p/" not in key and len(self._full) < 4096:
-            self._full[key] = data  # full tiles never change
+        self._objects[key] = data
+        if len(self._objects) > 4096:
+            self._objects.popitem(last=False)
         return data
+
+    _get = get_object
 
     def read_tile(self, level: int, index: int, width: int) -> bytes:
         return read_tile_from(self._get, self._cp.size, level, index, width)
@@ -630,6 +654,28 @@ class SharedLog:
             ).fetchall()
         )
         return [int(r[0]) for r in rows if LogEntry.decode(self.entry(int(r[0]))).digest == digest]
+
+    def find_many(self, digests: Sequence[Digest]) -> dict[Digest, list[int]]:
+        """:meth:`find` for many digests with one query."""
+        size = self._cp.size
+        keys = sorted({_index_key(d) for d in digests})
+        rows = self._run(
+            lambda c: c.execute(
+                "SELECT key, idx FROM attest_digest WHERE key = ANY(%s) AND idx < %s ORDER BY idx",
+                (keys, size),
+            ).fetchall()
+        )
+        by_key: dict[int, list[int]] = {}
+        for key, idx in rows:
+            by_key.setdefault(int(key), []).append(int(idx))
+        return {
+            d: [
+                i
+                for i in by_key.get(_index_key(d), [])
+                if LogEntry.decode(self.entry(i)).digest == d
+            ]
+            for d in digests
+        }
 
     def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
         size = self._cp.size if size is None else size
@@ -844,8 +890,6 @@ class SharedLog:
             self.tiles.put(CHECKPOINT_OBJECT, note)
             self._mark_published(new)
             self._adopt(note)
-            for ref in partial_tiles(start):
-                self._full.pop(ref.path, None)
 
     def checkpoint(self) -> bytes:
         """Integrate as the integrator, or wait for the integrator's checkpoint to cover every
