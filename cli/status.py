@@ -55,17 +55,40 @@ def _target_index(store: StatusStore, index: int | None, bundle: Path | None, pu
     return entry.index
 
 
-def _change(directory: Path, index: int | None, bundle: Path | None, action: str) -> None:
+def _change(
+    directory: Path,
+    index: int | None,
+    bundle: Path | None,
+    action: str,
+    reason: str | None = None,
+) -> None:
     from attest.store.status import open_store
 
     purpose = "revocation" if action == "revoke" else "suspension"
     with open_store(directory, write=True) as store:
         target = _target_index(store, index, bundle, purpose)
+        already = store.get(target, purpose) and action != "reinstate"
         getattr(store, action)(target)
+        if reason is not None:
+            store.record_reason(target, purpose, reason)
         revoked = store.get(target, "revocation")
         suspended = store.get(target, "suspension")
     state = "revoked" if revoked else "suspended" if suspended else "active"
-    click.echo(f"index {target}: {state} (publish to make it visible)")
+    why = f", reason {reason}" if reason is not None else ""
+    note = " (it already was)" if already else ""
+    click.echo(f"index {target}: {state}{why}{note} (publish to make it visible)")
+
+
+def _reason_option(f: Any) -> Any:
+    from attest.store.status import REASONS
+
+    return click.option(
+        "--reason",
+        type=click.Choice(REASONS),
+        default="unspecified",
+        show_default=True,
+        help="Why: recorded in the store and shown by 'attest status show'.",
+    )(f)
 
 
 def _index_option(f: Any) -> Any:
@@ -130,19 +153,21 @@ def allocate(directory: Path, as_json: bool) -> None:
 @status.command()
 @click.argument("directory", type=_EXISTING_DIR)
 @_index_option
+@_reason_option
 @handle_errors
-def revoke(directory: Path, index: int | None, bundle: Path | None) -> None:
+def revoke(directory: Path, index: int | None, bundle: Path | None, reason: str) -> None:
     """Revoke a credential, permanently."""
-    _change(directory, index, bundle, "revoke")
+    _change(directory, index, bundle, "revoke", reason)
 
 
 @status.command()
 @click.argument("directory", type=_EXISTING_DIR)
 @_index_option
+@_reason_option
 @handle_errors
-def suspend(directory: Path, index: int | None, bundle: Path | None) -> None:
+def suspend(directory: Path, index: int | None, bundle: Path | None, reason: str) -> None:
     """Suspend a credential until it is reinstated."""
-    _change(directory, index, bundle, "suspend")
+    _change(directory, index, bundle, "suspend", reason)
 
 
 @status.command()
@@ -222,6 +247,8 @@ def show(directory: Path, index: int | None, as_json: bool) -> None:
                 "allocated": store.is_allocated(index),
                 "revoked": store.get(index, "revocation"),
                 "suspended": store.get(index, "suspension"),
+                "revocationReason": store.reason(index, "revocation"),
+                "suspensionReason": store.reason(index, "suspension"),
             }
     lines = [
         f"url base:  {summary.url_base}",
@@ -235,5 +262,10 @@ def show(directory: Path, index: int | None, as_json: bool) -> None:
     if index is not None:
         state = data["index"]
         flags = [k for k in ("allocated", "revoked", "suspended") if state[k]]
-        lines.append(f"index {index}: {', '.join(flags) or 'unallocated'}")
+        reasons = [
+            f"{k.removesuffix('Reason')} reason {state[k]}"
+            for k in ("revocationReason", "suspensionReason")
+            if state[k]
+        ]
+        lines.append(f"index {index}: {', '.join(flags + reasons) or 'unallocated'}")
     _emit(data, as_json, "\n".join(lines))

@@ -112,9 +112,14 @@ def test_revoke_suspend_reinstate_by_index(runner: CliRunner, store: Path) -> No
         "allocated": True,
         "revoked": False,
         "suspended": True,
+        "revocationReason": None,
+        "suspensionReason": "unspecified",
     }
     assert "active" in _ok(runner, "reinstate", str(store), "--index", str(a)).output
     assert "revoked" in _ok(runner, "revoke", str(store), "--index", str(b)).output
+    again = _ok(runner, "revoke", str(store), "--index", str(b), "--reason", "incident").output
+    assert "reason incident (it already was)" in again
+    assert _show(runner, store, b)["index"]["revocationReason"] == "incident"
     _error(runner, "status_store.revoked", "reinstate", str(store), "--index", str(b))
     data = _show(runner, store)
     assert (data["allocated"], data["revoked"], data["suspended"]) == (2, 1, 0)

@@ -39,6 +39,7 @@ from attest.vc import status_list
 from attest.vc.status_list import PURPOSES, StatusEntry
 
 __all__ = [
+    "REASONS",
     "STORE_FORMAT",
     "Allocation",
     "StatusStore",
@@ -52,6 +53,17 @@ STORE_FORMAT: Final = "attest-status/v1"
 CONFIG_FILE: Final = "status.json"
 ALLOCATED_FILE: Final = "allocated"
 LOCK_FILE: Final = "lock"
+REASONS_FILE: Final = "reasons.json"
+#: Why a status was set: every revocation and suspension records one of these.
+REASONS: Final = (
+    "superseded",
+    "key_compromise",
+    "incident",
+    "evaluator_error",
+    "appeal_upheld",
+    "unspecified",
+)
+_MAX_REASONS: Final = 64 * 1024 * 1024
 PUBLISHED_DIR: Final = "published"
 """Where :meth:`StatusStore.publish` writes when no other directory is given."""
 
@@ -267,6 +279,34 @@ class StatusStore:
         _check_purpose(purpose)
         self._check_index(index)
         return status_list.get_bit(self._lists[purpose], index)
+
+    def reason(self, index: int, purpose: str) -> str | None:
+        """Why ``index`` was last set in the ``purpose`` list (None when never recorded)."""
+        self._check_index(index)
+        entry = self._reasons().get(f"{purpose}/{index}")
+        return entry if isinstance(entry, str) else None
+
+    def _reasons(self) -> dict[str, JsonValue]:
+        try:
+            data = _fs.read_regular(self.root / REASONS_FILE, _MAX_REASONS, code="status_store")
+        except FileNotFoundError:
+            return {}
+        doc: JsonValue = parse_json(data, max_size=_MAX_REASONS)
+        if not isinstance(doc, dict):
+            raise MalformedError("status_store.bad_reasons", f"{REASONS_FILE} is not an object")
+        return doc
+
+    def record_reason(self, index: int, purpose: str, reason: str) -> None:
+        """Durably note why ``index`` was set in ``purpose`` (one of :data:`REASONS`)."""
+        self._require_writer()
+        _check_purpose(purpose)
+        self._check_index(index)
+        if reason not in REASONS:
+            raise UsageError("status_store.bad_reason", f"a reason is one of {', '.join(REASONS)}")
+        reasons = self._reasons()
+        reasons[f"{purpose}/{index}"] = reason
+        body = json.dumps(reasons, sort_keys=True, separators=(",", ":")).encode() + b"\n"
+        _fs.write_atomic(self.root / REASONS_FILE, body)
 
     def bits(self, purpose: str) -> bytes:
         """The ``purpose`` list as it stands."""
