@@ -68,7 +68,7 @@ CONTEXT_SHA256: Final = {
     CREDENTIALS_V2: "59955ced6697d61e03f2b2556febe5308ab16842846f5b586d7f1f7adec92734",
     DATA_INTEGRITY_V2: "67f21e6e33a6c14e5ccfd2fc7865f7474fb71a04af7e94136cb399dfac8ae8f4",
     MULTIKEY_V1: "ba2c182de2d92f7e47184bcca8fcf0beaee6d3986c527bf664c195bbc7c58597",
-    ATTEST_V1: "ef5cc9efd6e670cceef5e262c8e878ecc2c14ff500268f91fe600c22585d1a94",
+    ATTEST_V1: "19bd230f9431bc98687e71f442d0177d8f985df59ed40c7db39bfc69958b3fb0",
     # Byte-exact copies of the upstream repositories' files (no published digest).
     CREDENTIALS_V1: "ab4ddd9a531758807a79a5b450510d61ae8d147eab966cc9a200c07095b0cdcc",
     CREDENTIALS_EXAMPLES_V2: "57393fbc69d6efb9b9b5dc9cb6b9880b0944360abfe2eaf459c9e58cf2279d7c",
