@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+from attest.codec.dates import format_datetime_stamp
 from attest.errors import UsageError
 from attest.evaluation.bundle import parse_bundle
 from attest.evaluation.inspection import describe
@@ -37,11 +38,11 @@ EVALUATOR = "demo.attest.example/evaluator"
 STATUS_URL = "https://demo.attest.example/status"
 SUBJECT = "did:web:agents.example:support-bot"
 
-RESULTS = """\
+_RESULTS = """\
 # Measured by the evaluator's harness; outcomes are computed from the pact, not typed in.
 method = "attest-demo-suite/1.0"
-period_start = 2026-11-01T00:00:00Z
-period_end = 2026-11-20T00:00:00Z
+period_start = {start}
+period_end = {end}
 
 [[metric]]
 name = "task_success_rate"
@@ -61,6 +62,15 @@ value = 6.2
 unit = "s"
 sample_size = 1200
 """
+
+
+def results_text(when: datetime) -> str:
+    """The demo's measured results: an evaluation that ran for three weeks and ended a week
+    before ``when``. Every date is relative to the run, so the demo decides alike in any year."""
+    return _RESULTS.format(
+        start=format_datetime_stamp(when - timedelta(days=28)),
+        end=format_datetime_stamp(when - timedelta(days=7)),
+    )
 
 
 @dataclass(frozen=True)
@@ -147,8 +157,9 @@ def run(
         )
 
         results_path = root / "results.toml"
-        results_path.write_text(RESULTS, encoding="utf-8")
-        results = parse_results(RESULTS.encode())
+        text = results_text(when)
+        results_path.write_text(text, encoding="utf-8")
+        results = parse_results(text.encode())
         evidence_dir = root / "evidence"
         evidence_dir.mkdir()
         transcripts = evidence_dir / "transcripts.jsonl"

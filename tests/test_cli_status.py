@@ -11,7 +11,7 @@ from typing import Any, Literal
 import pytest
 from click.testing import CliRunner, Result
 
-from attest.demo import RESULTS
+from attest.demo import results_text
 from attest.evaluation.bundle import Bundle
 from attest.evaluation.pact import TEMPLATE, parse_pact
 from attest.evaluation.results import parse_results
@@ -198,7 +198,7 @@ def _bundle(
             issuer=issuer,
             subject="did:web:agents.example:bot",
             pact=parse_pact(TEMPLATE.encode()),
-            results=parse_results(RESULTS.encode()),
+            results=parse_results(results_text(datetime(2026, 11, 26, 12, 0, tzinfo=UTC)).encode()),
             now=datetime(2026, 11, 26, 12, 0, tzinfo=UTC),
             encoding=encoding,
             status=status,

@@ -33,7 +33,7 @@ import attest
 from attest import errors
 from attest.codec.canonical import parse_json
 from attest.codec.dates import parse_datetime_stamp
-from attest.demo import RESULTS
+from attest.demo import results_text
 from attest.evaluation.pact import TEMPLATE, parse_pact
 from attest.evaluation.results import parse_results
 from attest.issue import EvidenceFile, issue
@@ -146,12 +146,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     now = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
     key = PrivateKey(bytes(range(32)))
     origin = "example.com/evals"
-    period_end = now - timedelta(days=1)
-    results = re.sub(
-        r"period_(start|end) = \S+",
-        lambda m: f"period_{m[1]} = {(period_end - timedelta(days=19 if m[1] == 'start' else 0))}",
-        RESULTS,
-    ).replace("+00:00", "Z")
+    results = results_text(now)
     evidence = root / "metrics.json"
     evidence.write_text('{"task_success_rate": 0.934}\n', encoding="utf-8")
     with status_store.init(root / "status", "https://example.com/status") as store:
