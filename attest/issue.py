@@ -21,6 +21,7 @@ from attest.errors import LimitExceededError, UsageError
 from attest.evaluation.bundle import Bundle, LoggedEntry
 from attest.evaluation.credential import (
     COSE_MEDIA_TYPE,
+    DEFAULT_COSE_ALG,
     JSON_MEDIA_TYPE,
     EvidenceRef,
     check_period,
@@ -34,6 +35,7 @@ from attest.files import hash_file, read_file
 from attest.keys.ed25519 import PrivateKey
 from attest.store.log import Log
 from attest.tlog.entry import LogEntry
+from attest.vc import cose
 
 __all__ = ["MAX_EVIDENCE", "EvidenceFile", "IssueRequest", "issue", "issue_many"]
 
@@ -121,12 +123,15 @@ def issue(
     embed_evidence: bool = False,
     status: Sequence[Mapping[str, Any]] | None = None,
     progress: Callable[[int], None] | None = None,
+    cose_alg: int | str = DEFAULT_COSE_ALG,
 ) -> Bundle:
     """Log the evidence, sign the credential, log it, checkpoint, and return the bundle.
 
     ``log`` must be open for writing with its signing key. Evidence already in the log (same
     digest and size, kind ``evidence``) is cited where it is rather than logged again.
     ``status`` holds the ``credentialStatus`` entries to embed (Bitstring Status List).
+    ``cose_alg`` is the COSE alg of a CBOR credential: ``"EdDSA"`` (-8, the default) or
+    ``"Ed25519"`` (-19).
     """
     request = IssueRequest(subject, pact, results, evidence, status)
     (bundle,) = issue_many(
@@ -138,6 +143,7 @@ def issue(
         encoding=encoding,
         embed_evidence=embed_evidence,
         progress=progress,
+        cose_alg=cose_alg,
     )
     return bundle
 
@@ -152,10 +158,12 @@ def issue_many(
     encoding: Literal["json", "cbor"] = "json",
     embed_evidence: bool = False,
     progress: Callable[[int], None] | None = None,
+    cose_alg: int | str = DEFAULT_COSE_ALG,
 ) -> list[Bundle]:
     """Issue a batch: every credential signed and logged, one checkpoint over them all."""
     if encoding not in ("json", "cbor"):
         raise UsageError("issue.bad_encoding", "encoding is json or cbor")
+    cose.alg_from_name(cose_alg)  # a bad alg is refused before anything is logged
     for r in requests:
         if len(r.evidence) > MAX_EVIDENCE:
             raise LimitExceededError("issue.too_much_evidence", f"at most {MAX_EVIDENCE} items")
@@ -200,7 +208,7 @@ def issue_many(
             canonical = canonicalize(secured)
             digest, size, media = hash_bytes(canonical), len(canonical), JSON_MEDIA_TYPE
         else:
-            secured = sign_cose(unsigned, issuer)
+            secured = sign_cose(unsigned, issuer, alg=cose_alg)
             digest, size, media = hash_bytes(secured), len(secured), COSE_MEDIA_TYPE
         credentials.append(secured)
         entries.append(

@@ -68,6 +68,14 @@ def _now(value: str | None) -> datetime:
 @click.option(
     "--format", "encoding", type=click.Choice(["json", "cbor"]), default="json", show_default=True
 )
+@click.option(
+    "--cose-alg",
+    type=click.Choice(["EdDSA", "Ed25519"]),
+    default="EdDSA",
+    show_default=True,
+    help="COSE alg of a --format cbor credential: EdDSA (-8) is read by most COSE libraries, "
+    "Ed25519 (-19, RFC 9864) by fewer so far; the signature is the same.",
+)
 @click.option("--embed-evidence", is_flag=True, help="Put the evidence bytes in the bundle.")
 @click.option(
     "--status",
@@ -100,6 +108,7 @@ def issue(
     evidence: tuple[Path, ...],
     valid_for: str,
     encoding: str,
+    cose_alg: str,
     embed_evidence: bool,
     status_dir: Path | None,
     no_status: bool,
@@ -175,6 +184,7 @@ def issue(
             embed_evidence=embed_evidence,
             status=status,
             progress=progress.update if progress is not None else None,
+            cose_alg=cose_alg,
         )
     output.write_bytes(bundle.encode())
     entry = bundle.credential_entry

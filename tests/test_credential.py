@@ -448,7 +448,7 @@ def test_cose_headers_and_cwt_claims(cose_bytes: bytes, vc: dict[str, Any]) -> N
     assert unprotected == {}
     protected = cbor2.loads(protected_bytes)
     assert protected == {
-        1: -19,  # Ed25519 (RFC 9864)
+        1: -8,  # EdDSA (RFC 9053), the default: most COSE libraries read it (specs/cose.md)
         3: "application/vc",
         4: ISSUER_VM.encode(),
         15: {

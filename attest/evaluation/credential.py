@@ -43,6 +43,7 @@ __all__ = [
     "ATTEST_CONTEXT",
     "COSE_CONTENT_TYPE",
     "CREDENTIAL_TYPE",
+    "DEFAULT_COSE_ALG",
     "JSON_MEDIA_TYPE",
     "MAX_CITED_EVIDENCE",
     "VC_CONTEXT",
@@ -210,8 +211,19 @@ def sign_json(unsigned: Mapping[str, Any], key: PrivateKey) -> dict[str, Any]:
     return dict(data_integrity.add_proof(unsigned, key, options))
 
 
-def sign_cose(unsigned: Mapping[str, Any], key: PrivateKey) -> bytes:
-    """COSE_Sign1 over the deterministic CBOR of the credential, CWT claims protected."""
+#: The COSE alg ``sign_cose`` writes by default: -8 (EdDSA), the one most deployed COSE
+#: libraries read (specs/cose.md §1). -19 (Ed25519, RFC 9864) on request.
+DEFAULT_COSE_ALG = cose.ALG_EDDSA
+
+
+def sign_cose(
+    unsigned: Mapping[str, Any], key: PrivateKey, *, alg: int | str = DEFAULT_COSE_ALG
+) -> bytes:
+    """COSE_Sign1 over the deterministic CBOR of the credential, CWT claims protected.
+
+    ``alg`` is -8 / ``"EdDSA"`` (the default) or -19 / ``"Ed25519"``: the same Ed25519
+    signature under either label; the reader accepts both."""
+    alg_value = cose.alg_from_name(alg)
     _check_issuer(unsigned, key.public_key)
     valid_from = int(parse_datetime_stamp(str(unsigned["validFrom"])).timestamp())
     until = unsigned.get("validUntil")
@@ -229,6 +241,7 @@ def sign_cose(unsigned: Mapping[str, Any], key: PrivateKey) -> bytes:
         kid=kid,
         content_type=COSE_CONTENT_TYPE,
         claims=claims,
+        alg=alg_value,
     )
 
 

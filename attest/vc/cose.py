@@ -29,6 +29,7 @@ __all__ = [
     "ALGORITHMS",
     "ALG_ED25519",
     "ALG_EDDSA",
+    "ALG_NAMES",
     "CLAIM_EXP",
     "CLAIM_IAT",
     "CLAIM_ISS",
@@ -47,6 +48,7 @@ __all__ = [
     "CwtClaims",
     "Sign1",
     "VerifiedSign1",
+    "alg_from_name",
     "parse_sign1",
     "sig_structure",
     "sign",
@@ -55,7 +57,8 @@ __all__ = [
 
 #: "Ed25519": EdDSA with the Ed25519 parameter set, fully specified (RFC 9864 §2.2, §4.2.1).
 ALG_ED25519 = -19
-#: "EdDSA": polymorphic, deprecated by RFC 9864 (RFC 9053 §2.2). Accepted, never written.
+#: "EdDSA": polymorphic, deprecated by RFC 9864 (RFC 9053 §2.2). Written on request: most
+#: deployed COSE libraries know it and not -19 (specs/cose.md §1).
 ALG_EDDSA = -8
 #: Algorithms :func:`verify` accepts; both mean pure Ed25519 with a 32-byte key here.
 ALGORITHMS = frozenset({ALG_ED25519, ALG_EDDSA})
@@ -188,6 +191,19 @@ class VerifiedSign1:
     unprotected: Header
 
 
+#: The names ``--cose-alg`` takes, as the IANA COSE Algorithms registry spells them.
+ALG_NAMES: Mapping[str, int] = MappingProxyType({"EdDSA": ALG_EDDSA, "Ed25519": ALG_ED25519})
+
+
+def alg_from_name(name: str | int) -> int:
+    """``"EdDSA"`` → -8, ``"Ed25519"`` → -19; the integers themselves pass through."""
+    if isinstance(name, int) and not isinstance(name, bool) and name in ALGORITHMS:
+        return name
+    if isinstance(name, str) and name in ALG_NAMES:
+        return ALG_NAMES[name]
+    raise UsageError("cose.bad_alg", f"COSE alg is EdDSA (-8) or Ed25519 (-19), not {name!r}")
+
+
 def sig_structure(protected: bytes, payload: bytes, external_aad: bytes = b"") -> bytes:
     """The bytes an Ed25519 key signs: ``["Signature1", protected, external_aad, payload]``.
 
@@ -214,16 +230,21 @@ def sign(
     claims: CwtClaims | None = None,
     external_aad: bytes = b"",
     detached: bool = False,
+    alg: int = ALG_ED25519,
 ) -> bytes:
     """A tagged COSE_Sign1 over ``payload``, deterministic byte for byte.
 
-    Protected header: ``{1: -19, 3: content_type, 4: kid, 15: claims}`` (content type and
+    Protected header: ``{1: alg, 3: content_type, 4: kid, 15: claims}`` (content type and
     claims only when given), deterministically encoded; unprotected header: empty. With
     ``detached`` the payload is signed but sent as nil, and the receiver must supply it.
+    ``alg`` is -19 (Ed25519, RFC 9864) or -8 (EdDSA, RFC 9053), which most deployed COSE
+    libraries read today (specs/cose.md §1); the signature is the same Ed25519 either way.
     """
     if not isinstance(kid, bytes):
         raise UsageError("cose.bad_kid", "kid must be bytes")
-    protected_map: dict[int, object] = {HEADER_ALG: ALG_ED25519, HEADER_KID: kid}
+    if isinstance(alg, bool) or alg not in ALGORITHMS:
+        raise UsageError("cose.bad_alg", "alg must be -19 (Ed25519) or -8 (EdDSA)")
+    protected_map: dict[int, object] = {HEADER_ALG: alg, HEADER_KID: kid}
     if content_type is not None:
         _check_content_type(content_type, UsageError)
         protected_map[HEADER_CONTENT_TYPE] = content_type
