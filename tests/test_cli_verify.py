@@ -310,7 +310,7 @@ def test_state_file_is_written_and_a_later_split_view_rejected(world: World, fil
     remembered = load_state(files.state).get(ORIGIN)
     assert remembered is not None
     assert (remembered.size, remembered.root_hash) == (world.size, world.split_root)
-    assert json.loads(files.state.read_text())["format"] == "attest-verifier-state/v1"
+    assert json.loads(files.state.read_text())["format"] == "attest-verifier-state/v2"
 
     r = files.verify("--json")  # the base bundle: same size, another root
     assert_exit(r, 1)

@@ -795,7 +795,7 @@ def test_first_checkpoint_is_remembered_and_round_trips(world: World, tmp_path: 
     path = tmp_path / "state.json"
     save_state(path, d.state)
     assert load_state(path) == d.state
-    assert json.loads(path.read_text())["format"] == "attest-verifier-state/v1"
+    assert json.loads(path.read_text())["format"] == "attest-verifier-state/v2"
     assert load_state(tmp_path / "absent.json") == VerifierState()
     # the same checkpoint again: pass, state unchanged
     again = Run([world.json], state=load_state(path))()

@@ -17,7 +17,7 @@ from typing import Any
 from attest.codec.dates import format_datetime_stamp
 from attest.evaluation.credential import EvaluationClaims
 from attest.verifier.policy import TrustedIssuer
-from attest.verifier.state import VerifierState
+from attest.verifier.state import NOT_RULED_OUT, VerifierState
 
 __all__ = [
     "ACCEPT",
@@ -201,6 +201,7 @@ class Decision:
 
     def to_json(self) -> dict[str, Any]:
         """The stable JSON form (specs/verification.md §5; schema in specs/)."""
+        logs = {b.log_origin for b in self.bundles}
         return {
             "schemaVersion": SCHEMA_VERSION,
             "decision": self.decision,
@@ -213,6 +214,38 @@ class Decision:
             "evaluators": {"counted": list(self.evaluators), "required": self.evaluators_required},
             "dimensions": [d.to_json() for d in self.dimensions],
             "bundles": [b.to_json() for b in self.bundles],
+            "splitViews": self.split_views(),
+            "equivocations": [e.to_json() for e in self.state.equivocations if e.origin in logs],
+        }
+
+    def split_views(self) -> dict[str, Any]:
+        """Whether a split view of the counted bundles' logs was ruled out: each counted
+        checkpoint either met a witness quorum or was proven consistent with the one
+        remembered (specs/verification.md §4); otherwise say plainly that it was not."""
+        counted = [b for b in self.bundles if b.counted]
+        if not counted:
+            return {"ruledOut": False, "reason": "no bundle counted"}
+        unsure = []
+        for b in counted:
+            steps = {c.step: c for c in b.checks}
+            witnessed = steps.get("checkpoint.witnesses")
+            compared = steps.get("checkpoint.consistency")
+            if witnessed is not None and witnessed.result == PASS:
+                continue
+            proven = compared is not None and compared.result == PASS
+            if proven and compared is not None and NOT_RULED_OUT not in compared.reason:
+                continue
+            unsure.append(b.name)
+        if unsure:
+            return {
+                "ruledOut": False,
+                "reason": f"{NOT_RULED_OUT} for {', '.join(unsure)}: no witness quorum and no "
+                "consistency proof with a remembered checkpoint",
+            }
+        return {
+            "ruledOut": True,
+            "reason": "every counted checkpoint met the witness quorum or was proven "
+            "consistent with the remembered one",
         }
 
 
@@ -296,6 +329,29 @@ def _dimension_schema() -> dict[str, Any]:
     )
 
 
+def _equivocation_schema() -> dict[str, Any]:
+    b64 = {"type": "string"}
+    proof = _obj(
+        {
+            "origin": {"type": "string"},
+            "old_size": {"type": "integer", "minimum": 0},
+            "old_root": {"type": ["string", "null"]},
+            "new_size": {"type": "integer", "minimum": 0},
+            "new_root": b64,
+            "proof": _array(b64),
+        }
+    )
+    return _obj(
+        {
+            "origin": {"type": "string"},
+            "logKey": {"type": "string"},
+            "checkpoints": {**_STRINGS, "minItems": 2, "maxItems": 2},
+            "proof": {"oneOf": [{"type": "null"}, proof]},
+            "reason": {"type": "string"},
+        }
+    )
+
+
 def decision_schema(steps: Sequence[str]) -> dict[str, Any]:
     """The JSON Schema (2020-12) of :meth:`Decision.to_json`, written beside it so the two
     change together; ``steps`` are the step names a check may carry."""
@@ -314,6 +370,8 @@ def decision_schema(steps: Sequence[str]) -> dict[str, Any]:
             ),
             "dimensions": _array(_dimension_schema()),
             "bundles": _array(_bundle_schema(steps)),
+            "splitViews": _obj({"ruledOut": {"type": "boolean"}, "reason": {"type": "string"}}),
+            "equivocations": _array(_equivocation_schema()),
         }
     )
     return {

@@ -101,10 +101,14 @@ def verify(
         proofs=consistency,
     )
     state = state or VerifierState()
+    seen = state.equivocations
     reports = []
     for name, data in named:
         report, state = verify_bundle(name, data, given, state)
         reports.append(report)
+    if state.equivocations != seen:
+        # A split view found in this call condemns the log's bundles checked before it too.
+        reports = [verify_bundle(name, data, given, state)[0] for name, data in named]
     return decide(policy, reports, now, state)
 
 

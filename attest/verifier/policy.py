@@ -329,7 +329,8 @@ def parse_policy(data: bytes, *, resolve_key: KeyResolver | None = None) -> Poli
     require = dec.get("require_verdict", "any")
     if require not in ("pass", "any"):
         raise _fail("bad_field", "require_verdict is pass or any")
-    consistency = dec.get("consistency", "when-available")
+    # Without witnesses nothing else rules out a split view: a proof is required by default.
+    consistency = dec.get("consistency", "require" if quorum == 0 else "when-available")
     if consistency not in ("require", "when-available"):
         raise _fail("bad_field", "consistency is require or when-available")
     evidence_bytes = dec.get("evidence_bytes", "when-available")

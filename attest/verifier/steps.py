@@ -313,11 +313,31 @@ def checkpoint_witnesses(given: Given, known: Known) -> Outcome:
     )
 
 
+def _witnessed(given: Given, known: Known) -> bool:
+    """Whether the checkpoint meets the policy's witness requirement (quorum; one witness at
+    least for a log listed compromised): only such a checkpoint is ever remembered."""
+    assert known.log is not None
+    needed = given.policy.witness_quorum
+    if known.log.compromised:
+        needed = max(needed, 1)
+    return len({c.name for c in known.checkpoint.cosignatures}) >= needed
+
+
 def checkpoint_consistency(given: Given, known: Known) -> Outcome:
-    """§4: the checkpoint reconciles with the remembered one; the state advances if proven."""
+    """§4: the checkpoint reconciles with the remembered one; the state advances if proven.
+
+    A split view is evidence kept in the state (both signed notes, and the proof); a log seen
+    equivocating under the trusted key is refused from then on. Without a proof between two
+    sizes, the step fails under ``consistency = "require"`` (the default without a witness
+    quorum) and otherwise says that split views were not ruled out."""
     assert known.log is not None
     r = known.state.reconcile(
-        known.log.origin, known.checkpoint.checkpoint, known.parsed.checkpoint, given.proofs
+        known.log.origin,
+        known.checkpoint.checkpoint,
+        known.parsed.checkpoint,
+        given.proofs,
+        log_key=known.log.verifier.vkey(),
+        remember=_witnessed(given, known),
     )
     known.state = r.state
     if r.consistent is None:
