@@ -69,6 +69,14 @@ def default_state_path() -> Path:
     "directory).",
 )
 @click.option("--no-state", is_flag=True, help="Neither read nor update remembered checkpoints.")
+@click.option(
+    "--log-tiles",
+    "log_tiles",
+    multiple=True,
+    metavar="URL|DIR",
+    help="A log's published tiles (a mirror directory or an http(s) URL), read to prove "
+    "consistency with the remembered checkpoint; repeat for more logs.",
+)
 @click.option("--now", help="Decide as of this time (XSD dateTimeStamp), not the clock's.")
 @click.option("--json", "as_json", is_flag=True, help="The decision as JSON (specs/).")
 @click.option(
@@ -102,6 +110,7 @@ def verify(
     consistency_files: tuple[Path, ...],
     state_file: Path | None,
     no_state: bool,
+    log_tiles: tuple[str, ...],
     now: str | None,
     as_json: bool,
     server: str | None,
@@ -131,6 +140,7 @@ def verify(
             ("--server", server),
             ("--evidence-dir", evidence_dir),
             ("--consistency", consistency_files),
+            ("--log-tiles", log_tiles),
         ):
             if value:
                 raise UsageError("cli.usage", f"{name} is for bundles, not with --credential")
@@ -145,6 +155,7 @@ def verify(
             "--status": status_files,
             "--evidence-dir": evidence_dir,
             "--consistency": consistency_files,
+            "--log-tiles": log_tiles,
             "--state": state_file,
             "--now": now,
         }
@@ -170,8 +181,15 @@ def verify(
     proofs = [_consistency(f) for f in consistency_files]
     state_path = None if no_state else (state_file or default_state_path())
     state = load_state(state_path) if state_path is not None else VerifierState()
+    inputs = {str(p): read_input(p, "bundle") for p in bundles}
+    if log_tiles:
+        from attest.tiles_client import TileSource, proofs_for
+
+        logs = {log.origin: log.verifier for log in policy.logs}
+        sources = [TileSource(t) for t in log_tiles]
+        proofs += proofs_for(sources, inputs.values(), state, logs)
     decision = verify_bundles(
-        {str(p): read_input(p, "bundle") for p in bundles},
+        inputs,
         policy,
         now=when,
         state=state,
