@@ -13,8 +13,6 @@ from typing import Any
 from attest.codec.cbor import decode_cbor, to_json_value
 from attest.errors import MalformedError
 from attest.evaluation.bundle import Bundle
-from attest.tlog.checkpoint import parse_checkpoint
-from attest.tlog.note import parse as parse_note
 from attest.vc.cose import parse_sign1
 
 __all__ = ["credential_document", "describe"]
@@ -38,6 +36,19 @@ def credential_document(bundle: Bundle) -> Mapping[str, Any]:
     return doc
 
 
+def _dimensions(outcomes: object) -> dict[str, str]:
+    """Each dimension the credential's obligations speak to, as it states them: ``pass`` when
+    every obligation in it says pass, else ``fail`` (unverified, like the rest of the view)."""
+    out: dict[str, str] = {}
+    for o in outcomes if isinstance(outcomes, list) else []:
+        if isinstance(o, Mapping) and isinstance(o.get("dimension"), str):
+            d = o["dimension"]
+            out[d] = (
+                "pass" if out.get(d, "pass") == "pass" and o.get("outcome") == "pass" else "fail"
+            )
+    return out
+
+
 def describe(bundle: Bundle) -> dict[str, Any]:
     """Everything in ``bundle`` as plain data (JSON-serializable)."""
     doc = credential_document(bundle)
@@ -45,7 +56,7 @@ def describe(bundle: Bundle) -> dict[str, Any]:
     evaluation = subject.get("evaluation", {}) if isinstance(subject, Mapping) else {}
     if not isinstance(evaluation, Mapping):  # an unverified view shows what it can
         evaluation = {}
-    cp = parse_checkpoint(parse_note(bundle.checkpoint).text)
+    cp = bundle.claimed_checkpoint
     return {
         "verified": False,
         "encoding": "cbor" if bundle.is_cbor else "json",
@@ -61,6 +72,8 @@ def describe(bundle: Bundle) -> dict[str, Any]:
             "measurements": evaluation.get("measurement", []),
             "outcomes": evaluation.get("obligationOutcome", []),
             "verdict": evaluation.get("verdict"),
+            "dimensions": _dimensions(evaluation.get("obligationOutcome")),
+            "supersedes": evaluation.get("supersedes"),
             "evidence": doc.get("evidence", []),
             "status": doc.get("credentialStatus"),
         },
