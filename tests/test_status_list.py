@@ -653,8 +653,11 @@ CASES = [
     Case("no-id", "status.bad_list_credential", MalformedError, lambda: _resign(_delete("id"))),
     Case("issuer-number", "status.bad_list_credential", MalformedError,
          lambda: _resign(_set("issuer", 7))),
-    Case("no-valid-from", "status.bad_list_credential", MalformedError,
+    # a list with no date cannot show it is fresh when the verifier bounds the age
+    Case("no-valid-from", "status.stale", VerificationError,
          lambda: _resign(_delete("validFrom"))),
+    Case("valid-from-number", "status.bad_list_credential", MalformedError,
+         lambda: _resign(_set("validFrom", 1764158400))),
     Case("valid-from-no-zone", "status.bad_list_credential", MalformedError,
          lambda: _resign(_set("validFrom", "2026-11-26T12:00:00"))),
     Case("valid-until-number", "status.bad_list_credential", MalformedError,

@@ -21,7 +21,7 @@ import re
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final, NoReturn
 
 from attest.codec import multibase
@@ -48,6 +48,7 @@ __all__ = [
     "MAX_LIST_BYTES",
     "MIN_SIZE",
     "PURPOSES",
+    "UNDATED",
     "StatusEntry",
     "StatusResult",
     "check_list_url",
@@ -78,6 +79,8 @@ DEFAULT_SIZE: Final = MIN_SIZE
 """Bits in a new list (§1.1)."""
 
 MAX_LIST_BYTES: Final = 16 << 20
+#: ``StatusResult.list_valid_from`` of a list without ``validFrom``: valid since always.
+UNDATED: Final = datetime.min.replace(tzinfo=UTC)
 """Default bound on an expanded list: 16 MiB, 134,217,728 entries. Decompression stops one
 byte past it (``status.too_large``), so a GZIP bomb costs no more than this."""
 
@@ -433,8 +436,12 @@ class StatusResult:
     purpose: str
     index: int
     set: bool
+    #: The list's ``validFrom``; a list without one (BSL does not require it, and Digital
+    #: Bazaar's lists have none) is accepted only with no ``max_age``, and then this is
+    #: :data:`UNDATED`, the earliest instant, with ``dated`` False.
     list_valid_from: datetime
     list_valid_until: datetime | None
+    dated: bool = True
 
     def require_clear(self) -> None:
         """Raise :class:`VerificationError` ``status.revoked`` or ``status.suspended`` if the
@@ -452,25 +459,27 @@ def check_status(
     *,
     issuer: str,
     now: datetime,
-    max_age: timedelta,
+    max_age: timedelta | None,
     clock_skew: timedelta = timedelta(minutes=5),
     max_bytes: int = MAX_LIST_BYTES,
 ) -> StatusResult:
     """Read ``entry``'s bit from ``status_credential`` after checking the list (§3.2).
 
-    In order: its one eddsa-jcs-2022 proof (``di.*``, ``signature.*``, ``did_key.*`` codes,
-    as data_integrity raises them), before anything else is read; the list's shape
-    (``status.bad_list_credential``); that ``issuer`` (the credential's
+    In order: its one eddsa-jcs-2022 or eddsa-rdfc-2022 proof (``di.*``, ``signature.*``,
+    ``did_key.*`` codes, as data_integrity raises them; under rdfc, the JSON must also say
+    what the signed RDF says, ``vc.aliased_term``), before anything else is read; the list's
+    shape (``status.bad_list_credential``); that ``issuer`` (the credential's
     issuer DID) issued the list and signed it; that it is the list ``entry`` names and holds
-    its purpose; ``validFrom`` <= ``now`` + ``clock_skew``; ``validUntil``, if any, >
-    ``now`` - ``clock_skew``; ``now`` - ``validFrom`` <= ``max_age``; then the bitstring.
+    its purpose; ``validFrom``, if any, <= ``now`` + ``clock_skew``; ``validUntil``, if any, >
+    ``now`` - ``clock_skew``; with ``max_age``, ``now`` - ``validFrom`` <= ``max_age``, and a
+    list with no ``validFrom`` cannot show that (``status.stale``); then the bitstring.
     A set bit is returned, not raised: see :meth:`StatusResult.require_clear`.
     """
     if not isinstance(entry, StatusEntry):
         raise UsageError("status.bad_entry", "check_status takes a StatusEntry")
     if now.tzinfo is None or now.utcoffset() is None:
         raise UsageError("status.naive_time", "now must be an aware datetime")
-    if max_age < timedelta(0) or clock_skew < timedelta(0):
+    if (max_age is not None and max_age < timedelta(0)) or clock_skew < timedelta(0):
         raise UsageError("status.bad_window", "max_age and clock_skew must not be negative")
     if not isinstance(status_credential, Mapping):
         _bad_list("a status list credential is a JSON object")
@@ -478,6 +487,14 @@ def check_status(
         proof = data_integrity.verify_proof(status_credential, now=now)
     except AttestError as exc:
         raise type(exc)(exc.code, f"status list credential: {exc.message}") from exc
+    if proof.cryptosuite != data_integrity.CRYPTOSUITE:
+        # rdfc signs the RDF, not the JSON read below: they must agree (specs/status.md §4).
+        from attest.vc import jsonld, model
+
+        try:
+            model.check_agreement(status_credential, jsonld.expand_safe(status_credential))
+        except AttestError as exc:
+            raise type(exc)(exc.code, f"status list credential: {exc.message}") from exc
     doc = _list_document(status_credential)
 
     list_issuer = _issuer_id(doc)
@@ -503,17 +520,23 @@ def check_status(
             "status.purpose_mismatch", f"the status list is not a {entry.purpose} list"
         )
 
-    valid_from = _time(doc, "validFrom")
+    valid_from = _time(doc, "validFrom") if "validFrom" in doc else None
     valid_until = _time(doc, "validUntil") if "validUntil" in doc else None
-    if valid_until is not None and valid_until < valid_from:
+    if valid_from is not None and valid_until is not None and valid_until < valid_from:
         _bad_list("validUntil is before validFrom")
-    if valid_from > now + clock_skew:
+    if valid_from is not None and valid_from > now + clock_skew:
         raise VerificationError(
             "status.not_yet_valid", f"the status list is valid only from {doc['validFrom']}"
         )
     if valid_until is not None and valid_until <= now - clock_skew:
         raise VerificationError("status.expired", f"the status list expired at {doc['validUntil']}")
-    if now - valid_from > max_age:
+    if max_age is not None and valid_from is None:
+        raise VerificationError(
+            "status.stale",
+            f"the status list has no validFrom, so it cannot show it is newer than the "
+            f"{max_age} allowed",
+        )
+    if max_age is not None and valid_from is not None and now - valid_from > max_age:
         raise VerificationError(
             "status.stale",
             f"the status list is from {doc['validFrom']}, older than the {max_age} allowed",
@@ -524,8 +547,9 @@ def check_status(
         purpose=entry.purpose,
         index=entry.index,
         set=get_bit(bits, entry.index),
-        list_valid_from=valid_from,
+        list_valid_from=UNDATED if valid_from is None else valid_from,
         list_valid_until=valid_until,
+        dated=valid_from is not None,
     )
 
 
@@ -558,8 +582,8 @@ def _list_document(value: JsonInput) -> Mapping[str, JsonInput]:
     if not isinstance(value.get("id"), str):
         _bad_list("the status list credential has no string 'id'")
     _issuer_id(value)
-    if not isinstance(value.get("validFrom"), str):
-        _bad_list("the status list credential has no 'validFrom'")
+    if "validFrom" in value and not isinstance(value["validFrom"], str):
+        _bad_list("validFrom must be a dateTimeStamp string")
     if "validUntil" in value and not isinstance(value["validUntil"], str):
         _bad_list("validUntil must be a dateTimeStamp string")
     _subject(value)

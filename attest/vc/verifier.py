@@ -96,7 +96,7 @@ def verify_credential(
     *,
     now: datetime,
     status_lists: StatusLists | None = None,
-    status_max_age: timedelta = _STATUS_MAX_AGE,
+    status_max_age: timedelta | None = _STATUS_MAX_AGE,
     trusted_issuers: Collection[str] | None = None,
 ) -> VerificationResult:
     """Verify one credential (see the module docstring). Never raises for bad input: every
@@ -240,7 +240,7 @@ def _check_status(
     credential: Mapping[str, Any],
     now: datetime,
     status_lists: StatusLists | None,
-    max_age: timedelta,
+    max_age: timedelta | None,
 ) -> None:
     entries = status_list.credential_entries(credential)
     issuer_id = _issuer_id(credential)
