@@ -250,7 +250,9 @@ def run(
 
     with status_store.open_store(status_dir, write=True) as store:
         store.revoke(allocations[0].index)
-        store.publish(named.private_key, later, timedelta(days=1), published)
+        # Dated now, never ahead: a list dated in the future is refused by every verifier
+        # (status.not_yet_valid) until that time comes.
+        store.publish(named.private_key, when, timedelta(days=1), published)
     lists = [_read_json(p) for p in sorted(published.iterdir())]
     revoked = verify(
         {outputs["json"].name: bundles[outputs["json"].name]},
