@@ -24,6 +24,7 @@ from attest.evaluation.credential import (
     DEFAULT_COSE_ALG,
     JSON_MEDIA_TYPE,
     EvidenceRef,
+    SupersededRef,
     check_period,
     sign_cose,
     sign_json,
@@ -107,6 +108,8 @@ class IssueRequest:
     results: Results
     evidence: Sequence[EvidenceFile] = ()
     status: Sequence[Mapping[str, Any]] | None = None
+    #: The credential this one replaces (recertification), named in the new credential.
+    supersedes: SupersededRef | None = None
 
 
 def issue(
@@ -124,6 +127,7 @@ def issue(
     status: Sequence[Mapping[str, Any]] | None = None,
     progress: Callable[[int], None] | None = None,
     cose_alg: int | str = DEFAULT_COSE_ALG,
+    supersedes: SupersededRef | None = None,
 ) -> Bundle:
     """Log the evidence, sign the credential, log it, checkpoint, and return the bundle.
 
@@ -133,7 +137,7 @@ def issue(
     ``cose_alg`` is the COSE alg of a CBOR credential: ``"EdDSA"`` (-8, the default) or
     ``"Ed25519"`` (-19).
     """
-    request = IssueRequest(subject, pact, results, evidence, status)
+    request = IssueRequest(subject, pact, results, evidence, status, supersedes)
     (bundle,) = issue_many(
         log=log,
         issuer=issuer,
@@ -201,6 +205,7 @@ def issue_many(
             now=now,
             valid_for=valid_for,
             status=r.status,
+            supersedes=r.supersedes,
         )
         secured: dict[str, Any] | bytes
         if encoding == "json":

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import json
 from contextlib import nullcontext
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ._errors import handle_errors, printable
 from ._input import read_input
 from ._keys import load_signing_key
+
+if TYPE_CHECKING:
+    from attest.evaluation.credential import SupersededRef
+    from attest.keys.ed25519 import PrivateKey
+    from attest.vc.status_list import StatusEntry
 
 __all__ = ["inspect", "issue"]
 
@@ -95,6 +101,13 @@ def _now(value: str | None) -> datetime:
     help="Allow the issuing key to be the log's key (not recommended: whoever steals it can "
     "then rewrite the log's history too).",
 )
+@click.option(
+    "--supersedes",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Recertify: the new credential names this earlier bundle's credential (same issuer, "
+    "subject and pact) as the one it replaces, and the earlier one is revoked in the --status "
+    "store with reason 'superseded' (publish the lists to make it visible).",
+)
 @click.option("--now", help="Issue as of this time (RFC 3339 / XSD dateTimeStamp).")
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path, dir_okay=False))
 @handle_errors
@@ -113,6 +126,7 @@ def issue(
     status_dir: Path | None,
     no_status: bool,
     same_key: bool,
+    supersedes: Path | None,
     now: str | None,
     output: Path,
 ) -> None:
@@ -156,6 +170,7 @@ def issue(
             "credentials and rewrite the log's history to back-date them; use a separate log "
             "key (attest key generate) or --same-key",
         )
+    replaced = _superseded(supersedes, issuer.private_key, subject, pact.id, status_dir)
     total = sum(p.stat().st_size for p in evidence)
     bar: Any = (
         click.progressbar(length=total, label="hashing evidence", file=None)
@@ -185,12 +200,83 @@ def issue(
             status=status,
             progress=progress.update if progress is not None else None,
             cose_alg=cose_alg,
+            supersedes=replaced.ref if replaced is not None else None,
         )
     output.write_bytes(bundle.encode())
+    if replaced is not None and status_dir is not None:
+        _revoke_superseded(status_dir, replaced)
     entry = bundle.credential_entry
     click.echo(f"wrote {output} ({encoding}, {output.stat().st_size} bytes)")
     click.echo(f"credential {entry.decoded.name} logged at index {entry.index} in {log.origin}")
     click.echo(f"evidence: {len(bundle.evidence_entries)} item(s); checkpoint covers them all")
+
+
+@dataclass(frozen=True)
+class _Replaced:
+    """The credential a recertification replaces: its reference and its revocation entry."""
+
+    ref: SupersededRef
+    revocation: StatusEntry | None
+
+
+def _superseded(
+    path: Path | None, issuer: PrivateKey, subject: str, pact_id: str, status_dir: Path | None
+) -> _Replaced | None:
+    """Read and check the bundle ``--supersedes`` names: signed by this issuer's key (its
+    signature is verified), about the same subject and pact."""
+    if path is None:
+        return None
+    from attest.errors import UsageError
+    from attest.evaluation.bundle import parse_bundle
+    from attest.evaluation.credential import SupersededRef, open_credential
+    from attest.keys.did_key import encode_did_key
+    from attest.vc.status_list import credential_entries
+
+    old = parse_bundle(read_input(path, "bundle"))
+    opened = open_credential(old.credential)
+    claims = opened.claims
+    if claims.issuer != encode_did_key(issuer.public_key):
+        raise UsageError("issue.supersedes_other_issuer", f"{path} was issued by another key")
+    if (claims.subject, claims.pact_id) != (subject, pact_id):
+        raise UsageError(
+            "issue.supersedes_other_evaluation",
+            f"{path} is about {claims.subject} against {claims.pact_id}; a recertification "
+            "keeps the subject and the pact",
+        )
+    revocation = next(
+        (e for e in credential_entries(opened.document) if e.purpose == "revocation"), None
+    )
+    if revocation is not None and status_dir is None:
+        raise UsageError(
+            "issue.supersedes_needs_status",
+            f"{path} can be revoked: give its status store with --status so it is revoked as "
+            "superseded",
+        )
+    ref = SupersededRef(claims.id, old.credential_entry.decoded.digest)
+    return _Replaced(ref, revocation)
+
+
+def _revoke_superseded(status_dir: Path, replaced: _Replaced) -> None:
+    from attest.errors import UsageError
+    from attest.store.status import open_store
+
+    entry = replaced.revocation
+    if entry is None:
+        click.echo(f"superseded {replaced.ref.id} (it has no status entry to revoke)")
+        return
+    with open_store(status_dir, write=True) as store:
+        if entry.list_url != store.list_url("revocation"):
+            raise UsageError(
+                "status_store.wrong_list",
+                f"the superseded credential's revocation list is {entry.list_url}, not this "
+                f"store's; revoke it in its own store",
+            )
+        store.revoke(entry.index)
+        store.record_reason(entry.index, "revocation", "superseded")
+    click.echo(
+        f"superseded {replaced.ref.id}: revoked at index {entry.index} (reason superseded; "
+        "publish the status lists to make it visible)"
+    )
 
 
 @click.command()

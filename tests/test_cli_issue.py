@@ -290,6 +290,42 @@ def test_issue_refuses_the_log_key_as_issuing_key(
     ok(run(*issue_args(world, keys, tmp_path / "b.json", "--same-key")))
 
 
+def test_recertification_supersedes_and_revokes_the_old_credential(
+    tmp_path: Path, world: dict[str, Any], keys: dict[str, Path]
+) -> None:
+    store = tmp_path / "status"
+    ok(run("status", "init", store, "--url", "https://example.com/status"))
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    ok(run(*issue_args(world, keys, old, "--status", str(store))))
+    out = ok(
+        run(*issue_args(world, keys, new, "--status", str(store), "--supersedes", str(old)))
+    ).output
+    assert "reason superseded" in out
+    old_view = json.loads(ok(run("inspect", old, "--json")).output)["credential"]
+    new_view = json.loads(ok(run("inspect", new, "--json")).output)["credential"]
+    old_bundle = parse_bundle(old.read_bytes())
+    assert new_view["supersedes"] == {
+        "id": old_view["id"],
+        "digest": str(old_bundle.credential_entry.decoded.digest),
+    }
+    index = next(
+        e["statusListIndex"] for e in old_view["status"] if e["statusPurpose"] == "revocation"
+    )
+    shown = json.loads(ok(run("status", "show", store, "--index", index, "--json")).output)
+    assert shown["index"]["revoked"] and shown["index"]["revocationReason"] == "superseded"
+
+
+def test_recertification_keeps_issuer_subject_and_pact(
+    tmp_path: Path, world: dict[str, Any], keys: dict[str, Path]
+) -> None:
+    old = tmp_path / "old.json"
+    ok(run(*issue_args(world, keys, old)))
+    args = issue_args(world, keys, tmp_path / "other.json", "--supersedes", str(old))
+    args[args.index(SUBJECT)] = "did:web:agents.example:another-bot"
+    assert_error(run(*args), "issue.supersedes_other_evaluation")
+    assert not (tmp_path / "other.json").exists()
+
+
 def test_issue_without_status_needs_no_status(
     tmp_path: Path, world: dict[str, Any], keys: dict[str, Path]
 ) -> None:

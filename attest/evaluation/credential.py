@@ -51,6 +51,7 @@ __all__ = [
     "EvidenceRef",
     "Measured",
     "OpenedCredential",
+    "SupersededRef",
     "check_period",
     "credential_digest",
     "open_credential",
@@ -94,6 +95,17 @@ class EvidenceRef:
         out["logOrigin"] = self.log_origin
         out["logIndex"] = self.log_index
         return out
+
+
+@dataclass(frozen=True)
+class SupersededRef:
+    """The credential a new one replaces (recertification): its id and logged digest."""
+
+    id: str
+    digest: Digest
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "digest": str(self.digest)}
 
 
 def _seconds(t: datetime) -> datetime:
@@ -171,8 +183,10 @@ def unsigned_credential(
     now: datetime,
     valid_for: timedelta | None,
     status: Sequence[Mapping[str, Any]] | None = None,
+    supersedes: SupersededRef | None = None,
 ) -> dict[str, Any]:
-    """The VC 2.0 document (no proof yet) for ``evaluation`` issued by ``issuer`` at ``now``.
+    """The VC 2.0 document (no proof yet) for ``evaluation`` issued by ``issuer`` at ``now``;
+    with ``supersedes``, it names the credential it replaces.
 
     ``validFrom`` is ``now`` to the second; ``validUntil`` is ``now + valid_for`` when given.
     The ``id`` is a name-based ``urn:uuid:`` (RFC 9562 version 5) of the rest of the
@@ -194,6 +208,8 @@ def unsigned_credential(
         "id": evaluation.subject,
         "evaluation": _evaluation_json(evaluation),
     }
+    if supersedes is not None:
+        doc["credentialSubject"]["evaluation"]["supersedes"] = supersedes.to_json()
     if evidence:
         doc["evidence"] = [e.to_json() for e in evidence]
     if status:
