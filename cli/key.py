@@ -159,10 +159,11 @@ def show(file: Path, name: str | None, as_json: bool) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["pem", "jwk", "note", "did"]),
+    type=click.Choice(["pem", "jwk", "note", "did", "cosignature-vkey"]),
     required=True,
     help="pem: SubjectPublicKeyInfo (PKCS#8 with --private); jwk: RFC 8037 JWK; "
-    "note: signed-note verifier key; did: did:key.",
+    "note: signed-note verifier key; did: did:key; cosignature-vkey: the witness key "
+    "(C2SP tlog-cosignature, type 0x04) a verifier's policy lists under [[witness]].",
 )
 @click.option(
     "--private",
@@ -180,7 +181,7 @@ def show(file: Path, name: str | None, as_json: bool) -> None:
 @handle_errors
 def export(
     file: Path,
-    fmt: Literal["pem", "jwk", "note", "did"],
+    fmt: Literal["pem", "jwk", "note", "did", "cosignature-vkey"],
     private: bool,
     name: str | None,
     output: Path | None,
@@ -217,6 +218,10 @@ def export(
             text = json.dumps(encode_public_jwk(public_key)) + "\n"
         elif fmt == "note":
             text = format_verifier_key(key_file.name, public_key) + "\n"
+        elif fmt == "cosignature-vkey":
+            from attest.tlog.cosignature import format_verifier_key as cosignature_vkey
+
+            text = cosignature_vkey(key_file.name, public_key) + "\n"
         else:
             text = encode_did_key(public_key) + "\n"
     if output is None:

@@ -18,6 +18,7 @@ from .pact import pact
 from .serve import serve
 from .status import status
 from .verify import policy, verify
+from .witness import witness
 
 #: Exit status of an internal error: a bug, never a verdict on the input.
 EXIT_INTERNAL = 3
@@ -42,6 +43,7 @@ cli.add_command(status)
 cli.add_command(verify)
 cli.add_command(policy)
 cli.add_command(serve)
+cli.add_command(witness)
 
 
 _debug = [False]  # set from --debug before any command runs
