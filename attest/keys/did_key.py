@@ -9,6 +9,7 @@ is rejected by name, so a P-256 or X25519 key can never be mistaken for an Ed255
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 from attest.codec import multibase
@@ -57,54 +58,72 @@ def _codec_name(code: int) -> str:
     return f"0x{code:x} ({_CODEC_NAMES.get(code, 'unknown')})"
 
 
+@dataclass(frozen=True)
+class _MultikeyKind:
+    """What a Multikey of one kind must be, and the words its errors use."""
+
+    code: int  # the multicodec
+    name: str  # "an Ed25519 Multikey"
+    key_type: str  # what a wrong multicodec is not
+    size: int  # how many key bytes follow the multicodec
+    holds: str  # what a wrong length should have held
+
+
+_PUBLIC: Final = _MultikeyKind(
+    ED25519_PUB,
+    "an Ed25519 Multikey",
+    "an Ed25519 public key (0xed)",
+    PUBLIC_KEY_SIZE,
+    f"{PUBLIC_KEY_SIZE} key bytes",
+)
+_SECRET: Final = _MultikeyKind(
+    ED25519_PRIV,
+    "an Ed25519 secret Multikey",
+    "an Ed25519 secret key (0x1300)",
+    SEED_SIZE,
+    f"a {SEED_SIZE}-byte seed",
+)
+
+
+def _encode(kind: _MultikeyKind, raw: bytes) -> str:
+    return multibase.encode(multibase.add_multicodec_prefix(kind.code, raw))
+
+
+def _decode(kind: _MultikeyKind, value: str) -> bytes:
+    """The key bytes of a base58btc Multikey of ``kind``; any other key type is an error."""
+    if not value.startswith(multibase.BASE58BTC):
+        raise MalformedError("multikey.bad_encoding", f"{kind.name} is base58btc multibase ('z…')")
+    code, raw = multibase.split_multicodec_prefix(multibase.decode(value, multibase.BASE58BTC))
+    if code != kind.code:
+        raise MalformedError(
+            "multikey.unsupported_key_type",
+            f"multicodec {_codec_name(code)} is not {kind.key_type}",
+        )
+    if len(raw) != kind.size:
+        raise MalformedError(
+            "multikey.bad_length", f"{kind.name} holds {kind.holds}, not {len(raw)}"
+        )
+    return raw
+
+
 def encode_multikey(public_key: PublicKey) -> str:
     """``publicKeyMultibase`` of an Ed25519 key: ``z6Mk…``."""
-    return multibase.encode(multibase.add_multicodec_prefix(ED25519_PUB, public_key.raw))
+    return _encode(_PUBLIC, public_key.raw)
 
 
 def decode_multikey(value: str) -> PublicKey:
     """The Ed25519 key of a ``publicKeyMultibase`` value; any other key type is an error."""
-    if not value.startswith(multibase.BASE58BTC):
-        raise MalformedError(
-            "multikey.bad_encoding", "an Ed25519 Multikey is base58btc multibase ('z…')"
-        )
-    code, raw = multibase.split_multicodec_prefix(multibase.decode(value, multibase.BASE58BTC))
-    if code != ED25519_PUB:
-        raise MalformedError(
-            "multikey.unsupported_key_type",
-            f"multicodec {_codec_name(code)} is not an Ed25519 public key (0xed)",
-        )
-    if len(raw) != PUBLIC_KEY_SIZE:
-        raise MalformedError(
-            "multikey.bad_length",
-            f"an Ed25519 Multikey holds {PUBLIC_KEY_SIZE} key bytes, not {len(raw)}",
-        )
-    return PublicKey(raw)
+    return PublicKey(_decode(_PUBLIC, value))
 
 
 def encode_secret_multikey(private_key: PrivateKey) -> str:
     """``secretKeyMultibase`` of an Ed25519 seed (multicodec 0x1300): ``z3u2…``. A secret."""
-    return multibase.encode(multibase.add_multicodec_prefix(ED25519_PRIV, private_key.seed))
+    return _encode(_SECRET, private_key.seed)
 
 
 def decode_secret_multikey(value: str) -> PrivateKey:
     """The Ed25519 private key of a ``secretKeyMultibase`` value."""
-    if not value.startswith(multibase.BASE58BTC):
-        raise MalformedError(
-            "multikey.bad_encoding", "an Ed25519 secret Multikey is base58btc multibase ('z…')"
-        )
-    code, seed = multibase.split_multicodec_prefix(multibase.decode(value, multibase.BASE58BTC))
-    if code != ED25519_PRIV:
-        raise MalformedError(
-            "multikey.unsupported_key_type",
-            f"multicodec {_codec_name(code)} is not an Ed25519 secret key (0x1300)",
-        )
-    if len(seed) != SEED_SIZE:
-        raise MalformedError(
-            "multikey.bad_length",
-            f"an Ed25519 secret Multikey holds a {SEED_SIZE}-byte seed, not {len(seed)}",
-        )
-    return PrivateKey(seed)
+    return PrivateKey(_decode(_SECRET, value))
 
 
 def encode_did_key(public_key: PublicKey) -> str:
