@@ -18,6 +18,7 @@ from ._keys import load_signing_key
 if TYPE_CHECKING:
     from attest.store.log import Log
     from attest.tlog.entry import LogEntry
+    from attest.tlog.proof import TlogProof
 
 __all__ = ["log"]
 
@@ -248,12 +249,32 @@ def prove(directory: Path, index: int | None, digest: str | None, output: Path |
                 raise UsageError("log.digest_not_found", f"no checkpointed entry records {digest}")
             index = found[0]
         assert index is not None
-        data = lg.prove(index).encode()
+        proof = lg.prove(index)
+        _check_proof(proof, lg.entry(index), lg.config.vkey, index)
+        data = proof.encode()
     if output is not None:
         output.write_bytes(data)
         click.echo(f"wrote proof of entry {index} to {output}")
     else:
         click.echo(data.decode(), nl=False)
+
+
+def _check_proof(proof: TlogProof, entry: bytes, vkey: str, index: int) -> None:
+    """Check a proof as its reader will, against the log's signed checkpoint, before printing
+    it: a damaged tile must not yield a proof that only `attest log audit` would notice."""
+    from attest.errors import AttestError, VerificationError
+    from attest.tlog import merkle
+    from attest.tlog import proof as tlog_proof
+    from attest.tlog.checkpoint import parse_verifier_key
+
+    try:
+        tlog_proof.verify_tlog_proof(proof, merkle.leaf_hash(entry), parse_verifier_key(vkey))
+    except AttestError as exc:
+        raise VerificationError(
+            "log.bad_proof",
+            f"the log's tiles do not prove entry {index} under its signed checkpoint "
+            f"({exc.code}); run 'attest log audit'",
+        ) from exc
 
 
 @log.command()
