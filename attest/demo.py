@@ -18,7 +18,8 @@ from typing import Any, Literal
 from attest.codec.dates import format_datetime_stamp
 from attest.errors import UsageError
 from attest.evaluation.bundle import parse_bundle
-from attest.evaluation.inspection import describe
+from attest.evaluation.credential import SupersededRef
+from attest.evaluation.inspection import credential_document, describe
 from attest.evaluation.pact import TEMPLATE, parse_pact
 from attest.evaluation.results import parse_results
 from attest.files import generate_key_file
@@ -27,6 +28,7 @@ from attest.keys.did_key import encode_did_key
 from attest.keys.ed25519 import PublicKey
 from attest.store import status as status_store
 from attest.store.log import Log
+from attest.tlog.consistency import ConsistencyProof
 from attest.tlog.note import Ed25519Signer
 from attest.verifier.pipeline import Decision, verify
 from attest.verifier.policy import parse_policy
@@ -248,24 +250,70 @@ def run(
         *_decision_lines(decision),
     )
 
+    # Recertification: a later evaluation replaces the first credential; the old one is
+    # revoked as superseded, and the newest evidence decides.
+    recert_results = results_text(later)
+    with status_store.open_store(status_dir, write=True) as store:
+        allocation = store.allocate()
+    with Log.open(log_dir, signer, write=True) as log:
+        old = parse_bundle(bundles[outputs["json"].name])
+        renewed = issue(
+            log=log,
+            issuer=named.private_key,
+            subject=SUBJECT,
+            pact=pact,
+            results=parse_results(recert_results.encode()),
+            evidence=evidence,
+            now=later,
+            valid_for=timedelta(days=90),
+            status=allocation.credential_status(),
+            supersedes=SupersededRef(
+                str(credential_document(old)["id"]), old.credential_entry.decoded.digest
+            ),
+        )
+        # What a counterparty reading the published tiles (--log-tiles) computes: the log at
+        # the first bundle's size is a prefix of the log at the new one's.
+        before, after = old.claimed_checkpoint.size, log.checkpoint_size
+        grown = ConsistencyProof(
+            ORIGIN,
+            before,
+            log.tree_hash(before),
+            after,
+            log.tree_hash(after),
+            tuple(log.consistency_proof(before, after)),
+        )
+    renewed_path = root / "bundle-recertified.json"
+    renewed_path.write_bytes(renewed.encode())
     with status_store.open_store(status_dir, write=True) as store:
         store.revoke(allocations[0].index)
+        store.record_reason(allocations[0].index, "revocation", "superseded")
         # Dated now, never ahead: a list dated in the future is refused by every verifier
         # (status.not_yet_valid) until that time comes.
-        store.publish(named.private_key, when, timedelta(days=1), published)
+        store.publish(named.private_key, later, timedelta(days=1), published)
     lists = [_read_json(p) for p in sorted(published.iterdir())]
-    revoked = verify(
+    check_at = later + timedelta(minutes=5)
+    alone = verify(
         {outputs["json"].name: bundles[outputs["json"].name]},
         policy,
-        now=later + timedelta(minutes=5),
+        now=check_at,
         status_lists=lists,
     )
+    both = verify(
+        {outputs["json"].name: bundles[outputs["json"].name], renewed_path.name: renewed.encode()},
+        policy,
+        now=check_at,
+        status_lists=lists,
+        consistency=[grown],
+    )
     step(
-        "The evaluator revokes the first credential; the same verify now rejects it",
-        f"attest status revoke {status_dir} --bundle {outputs['json']}; "
+        "Recertification: a new evaluation supersedes the first credential, which is revoked "
+        "as superseded; shown alone it is refused, shown with its successor the newest decides",
+        f"attest issue … --status {status_dir} --supersedes {outputs['json']} -o {renewed_path}; "
         f"attest status publish {status_dir} --key {key_path} -o {published}\n"
-        f"$ attest verify {outputs['json']} --policy {policy_path} --status …",
-        *_decision_lines(revoked),
+        f"$ attest verify {outputs['json']} --policy {policy_path} --status …\n"
+        f"$ attest verify {outputs['json']} {renewed_path} --policy {policy_path} --status …",
+        *_decision_lines(alone),
+        *_decision_lines(both),
     )
     return steps
 
