@@ -172,3 +172,31 @@ def test_kill_9_loses_nothing_and_never_double_signs(tmp_path: Path) -> None:
             assert kept.root_hash == honest.tree_hash(kept.size)
             acked = kept.size
     assert all(len(roots) == 1 for roots in answered.values())
+
+
+def test_the_witness_line_matches_the_cosignature_vectors() -> None:
+    """The line the witness answers verifies as the vectors' cosignature/v1 says: key id of the
+    vector's vkey, timestamp, and an Ed25519 signature over the vector's signed message."""
+    import base64
+    import json
+
+    from attest.keys.ed25519 import PublicKey
+    from attest.tlog.note import sign
+
+    vectors = json.loads(
+        (Path(__file__).resolve().parent.parent / "test_vectors/note/cosignatures.json").read_text()
+    )
+    w1 = vectors["keys"]["w1"]
+    key = PrivateKey(bytes.fromhex(w1["seed_hex"]))
+    for m in vectors["messages"][:2]:
+        log = vectors["keys"]["log"]
+        signer = Ed25519Signer(log["name"], PrivateKey(bytes.fromhex(log["seed_hex"])))
+        note = sign(m["text"], [signer])
+        line = cosign(note, CosignatureSigner(w1["name"], key, m["timestamp"]))
+        name, blob = line.decode().removeprefix("\u2014 ").split()
+        raw = base64.b64decode(blob)
+        assert name == w1["name"] and raw[:4].hex() == w1["vkey"].split("+")[1]
+        assert int.from_bytes(raw[4:12], "big") == m["timestamp"]
+        public = base64.b64decode(w1["vkey"].split("+", 2)[2])
+        assert public[0] == 0x04  # the cosignature/v1 key type
+        PublicKey(public[1:]).verify(m["signed_message"].encode(), raw[12:])
