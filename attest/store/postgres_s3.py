@@ -197,7 +197,7 @@ class BucketTiles:
     """
 
     def __init__(
-        self, url: str, endpoint: str | None = None, *, retry_seconds: float = 30.0
+        self, url: str, endpoint: str | None = None, *, retry_seconds: float = 120.0
     ) -> None:
         try:
             from obstore.store import S3Store
@@ -391,8 +391,8 @@ class SharedLog:
         tiles: BucketTiles,
         signer: _note.Signer | None,
         *,
-        wait_seconds: float = 30.0,
-        retry_seconds: float = 30.0,
+        wait_seconds: float = 120.0,
+        retry_seconds: float = 60.0,
         poll_seconds: float = 0.02,
         max_integrate: int = 65_536,
     ) -> None:
