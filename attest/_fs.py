@@ -24,6 +24,7 @@ __all__ = [
     "read_regular",
     "remove_stale_tmp",
     "sync_all",
+    "write_and_close",
     "write_atomic",
     "write_new_files",
 ]
@@ -94,6 +95,18 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+def write_and_close(fd: int, data: bytes, *, sync: bool = True) -> None:
+    """Write all of ``data`` to the open ``fd`` (fsynced unless ``sync`` is off), then close it."""
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        if sync:
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _makedirs(directory: Path, new_dirs: set[Path]) -> None:
     """Create ``directory`` and its missing parents, noting each parent that gained an entry."""
     missing = []
@@ -118,13 +131,7 @@ def write_atomic(
     _makedirs(path.parent, dirs)
     tmp = path.with_name(path.name + TMP_SUFFIX)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    write_and_close(fd, data)
     os.replace(tmp, path)
     dirs.add(path.parent)
     if sync_dirs is None:
@@ -167,12 +174,7 @@ def write_new_files(root: Path, files: Sequence[tuple[Path, bytes]]) -> None:
         _makedirs(path.parent, made)
         tmp = path.with_name(path.name + TMP_SUFFIX)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-        finally:
-            os.close(fd)
+        write_and_close(fd, data, sync=False)  # one syncfs below makes them all durable
         os.replace(tmp, path)
     fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
     try:

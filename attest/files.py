@@ -21,7 +21,7 @@ from pathlib import Path
 
 from attest import _fs
 from attest.codec.digest import CHUNK_SIZE, Digest
-from attest.errors import KeyFileError, MalformedError, UsageError
+from attest.errors import AttestError, KeyFileError, MalformedError, UsageError
 from attest.keys.ed25519 import PrivateKey, PublicKey
 from attest.keys.keyfile import (
     MAX_KEY_FILE_SIZE,
@@ -55,11 +55,27 @@ def read_file(path: StrPath, max_size: int, *, what: str, follow: bool = True) -
     ``<what>.unreadable`` (missing, a permission error, …). ``follow`` (a path the user
     named) follows a symlink in the last component; without it a symlink is refused.
     """
+    return _read(path, max_size, what=what, follow=follow)
+
+
+def _read(
+    path: StrPath,
+    max_size: int,
+    *,
+    what: str,
+    follow: bool = True,
+    error: type[AttestError] = UsageError,
+    noun: str = "",
+) -> bytes:
+    """:func:`read_file` raising ``error`` for a file that cannot be read, whose message
+    names the file as ``noun`` (``"the policy "``) before its path."""
     try:
         return _fs.read_regular(path, max_size, code=what, follow=follow)
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        raise UsageError(f"{what}.unreadable", f"cannot read {os.fspath(path)}: {reason}") from None
+        raise error(
+            f"{what}.unreadable", f"cannot read {noun}{os.fspath(path)}: {reason}"
+        ) from None
 
 
 def hash_file(
@@ -110,13 +126,7 @@ def read_key_file(path: StrPath, *, name: str | None = None) -> KeyFile:
     A file that cannot be read is ``keyfile.unreadable``; one that is not a regular file
     ``keyfile.not_regular``; one over the size bound ``keyfile.too_large``.
     """
-    try:
-        data = _fs.read_regular(path, MAX_KEY_FILE_SIZE, code="keyfile", follow=True)
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise KeyFileError(
-            "keyfile.unreadable", f"cannot read {os.fspath(path)}: {reason}"
-        ) from None
+    data = _read(path, MAX_KEY_FILE_SIZE, what="keyfile", error=KeyFileError)
     return parse_key_file(data, name=name)
 
 
@@ -151,13 +161,7 @@ def write_key_file(path: StrPath, data: bytes, *, overwrite: bool = False) -> No
             "keyfile.write_failed", f"cannot create a file in {target.parent}: {exc.strerror}"
         ) from exc
     try:
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        _fs.write_and_close(fd, data)
         if overwrite:
             os.replace(tmp, target)
         else:
@@ -206,13 +210,7 @@ def load_policy(path: StrPath) -> Policy:
             raise MalformedError("policy.bad_issuer", f"{name} keeps no public key in clear")
         return key_file.public_key
 
-    try:
-        data = _fs.read_regular(path, MAX_POLICY_SIZE, code="policy", follow=True)
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise MalformedError(
-            "policy.unreadable", f"cannot read the policy {os.fspath(path)}: {reason}"
-        ) from None
+    data = _read(path, MAX_POLICY_SIZE, what="policy", error=MalformedError, noun="the policy ")
     return parse_policy(data, resolve_key=resolve)
 
 
