@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from attest.codec.canonical import canonicalize
+from attest.codec.canonical import MAX_SAFE_INTEGER, canonicalize
 from attest.codec.digest import Digest, hash_bytes
 from attest.codec.document import read_table
 from attest.errors import LimitExceededError, MalformedError
@@ -67,14 +67,35 @@ def compare(value: float, comparator: str, threshold: float) -> bool:
     raise MalformedError("pact.bad_comparator", f"unknown comparator {comparator!r}")
 
 
-def _number(value: object, what: str) -> float | int:
+def number_fault(value: object) -> str | None:
+    """Why ``value`` is no number a pact or its results may hold (JSON's interoperable
+    range): ``"type"`` (not an int or float, or a bool), ``"finite"`` (NaN, ±inf) or
+    ``"range"`` (an int beyond ±(2^53 - 1)); None when it is one."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise MalformedError("pact.bad_number", f"{what} must be a number")
+        return "type"
     if isinstance(value, float) and not math.isfinite(value):
-        raise MalformedError("pact.bad_number", f"{what} must be finite")
-    if isinstance(value, int) and abs(value) > 2**53 - 1:
-        raise MalformedError("pact.bad_number", f"{what} is beyond ±(2^53 - 1)")
-    return value
+        return "finite"
+    if isinstance(value, int) and abs(value) > MAX_SAFE_INTEGER:
+        return "range"
+    return None
+
+
+def is_count(value: object) -> bool:
+    """Whether ``value`` is an int (not a bool) in 1 .. 2^53 - 1: a sample size."""
+    return not isinstance(value, bool) and isinstance(value, int) and 0 < value < 2**53
+
+
+_NUMBER_FAULTS: Mapping[str, str] = {
+    "type": "must be a number",
+    "finite": "must be finite",
+    "range": "is beyond ±(2^53 - 1)",
+}
+
+
+def _number(value: object, what: str) -> None:
+    fault = number_fault(value)
+    if fault is not None:
+        raise MalformedError("pact.bad_number", f"{what} {_NUMBER_FAULTS[fault]}")
 
 
 @dataclass(frozen=True)
@@ -112,8 +133,7 @@ class Obligation:
                 f"dimension {self.dimension!r} must be a lowercase token such as "
                 + ", ".join(DIMENSIONS),
             )
-        n = self.min_sample_size
-        if n is not None and (isinstance(n, bool) or not isinstance(n, int) or not 0 < n < 2**53):
+        if self.min_sample_size is not None and not is_count(self.min_sample_size):
             raise MalformedError(
                 "pact.bad_sample_size", "min_sample_size must be an integer in 1 .. 2^53 - 1"
             )

@@ -7,7 +7,6 @@ in, so a credential can only claim "pass" for an obligation whose measured value
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from typing import Any
 from attest.codec.dates import read_datetime_stamp
 from attest.codec.document import read_table
 from attest.errors import LimitExceededError, MalformedError
-from attest.evaluation.pact import Obligation, Pact
+from attest.evaluation.pact import Obligation, Pact, is_count, number_fault
 
 __all__ = [
     "Evaluation",
@@ -33,6 +32,11 @@ MAX_MEASUREMENTS = 1024
 MAX_RESULTS_SIZE = 1024 * 1024
 _TOKEN = re.compile(r"[a-z][a-z0-9_.-]{0,63}")
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s]{1,2000}")
+_VALUE_FAULTS: Mapping[str, str] = {
+    "type": "is not a number",
+    "finite": "is not finite",
+    "range": "is too large",
+}
 
 PASS, FAIL, MISSING = "pass", "fail", "missing"
 
@@ -49,17 +53,14 @@ class Measurement:
     def __post_init__(self) -> None:
         if not isinstance(self.metric, str) or not _TOKEN.fullmatch(self.metric):
             raise MalformedError("results.bad_metric", f"metric {self.metric!r} is not a token")
-        v = self.value
-        if isinstance(v, bool) or not isinstance(v, int | float):
-            raise MalformedError("results.bad_value", f"value of {self.metric} is not a number")
-        if isinstance(v, float) and not math.isfinite(v):
-            raise MalformedError("results.bad_value", f"value of {self.metric} is not finite")
-        if isinstance(v, int) and abs(v) > 2**53 - 1:
-            raise MalformedError("results.bad_value", f"value of {self.metric} is too large")
+        fault = number_fault(self.value)
+        if fault is not None:
+            raise MalformedError(
+                "results.bad_value", f"value of {self.metric} {_VALUE_FAULTS[fault]}"
+            )
         if not isinstance(self.unit, str) or not self.unit.strip() or len(self.unit) > 64:
             raise MalformedError("results.bad_unit", f"unit of {self.metric} must be short text")
-        n = self.sample_size
-        if n is not None and (isinstance(n, bool) or not isinstance(n, int) or not 0 < n < 2**53):
+        if self.sample_size is not None and not is_count(self.sample_size):
             raise MalformedError(
                 "results.bad_sample_size", f"sample size of {self.metric} must be positive"
             )
