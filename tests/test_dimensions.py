@@ -204,6 +204,52 @@ def test_the_policy_decides_a_conflict(
     assert d.accepted is accepted, d.reasons
 
 
+# --- how a metric was measured -------------------------------------------------------------------
+
+
+def test_a_threshold_may_require_measured_values(issued: Issued) -> None:
+    """A model-judged score cannot stand in for a measured one where the policy says so."""
+    judged = results().replace(
+        b'value = 0.934\nunit = "ratio"',
+        b'value = 0.934\nunit = "ratio"\nmethod = "model_judged"\njudge = "judge-model/2"',
+    )
+    assert b"model_judged" in judged
+    bundle = issue(
+        log=issued.log,
+        issuer=ISSUER,
+        subject=SUBJECT,
+        pact=parse_pact(PACT_TOML.encode()),
+        results=parse_results(judged),
+        now=ISSUED,
+        status=status_entries(99),
+    )
+    note = cosign(issued.log.checkpoint_note, witness_signers())
+    bundle = dataclasses.replace(
+        bundle,
+        entries=tuple(
+            LoggedEntry(e.role, e.entry, dataclasses.replace(e.proof, checkpoint=note))
+            for e in bundle.entries
+        ),
+    )
+    measured_only = [
+        {
+            "dimension": "reliability",
+            "metric": "task_success_rate",
+            "comparator": ">=",
+            "value": 0.9,
+            "methods": ["automated", "human_review"],
+        }
+    ]
+    d = decide([bundle], trusting(ISSUER, threshold=measured_only))
+    assert views(d) == {"reliability": "fail"}
+    assert any(
+        "measured by model_judged; the policy accepts only automated" in r for r in d.reasons
+    )
+    assert decide(
+        [bundle], trusting(ISSUER, threshold=[{**measured_only[0], "methods": []}])
+    ).accepted
+
+
 # --- newest evidence wins -------------------------------------------------------------------------
 
 

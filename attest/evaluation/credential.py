@@ -140,6 +140,8 @@ def _evaluation_json(ev: Evaluation) -> dict[str, Any]:
                 "value": m.value,
                 "unit": m.unit,
                 **({"sampleSize": m.sample_size} if m.sample_size is not None else {}),
+                **({"method": m.method} if m.method is not None else {}),
+                **({"judge": m.judge} if m.judge is not None else {}),
             }
             for m in results.measurements
         ],
@@ -286,6 +288,8 @@ class Measured:
     value: float | int
     unit: str
     sample_size: int | None
+    method: str | None = None
+    judge: str | None = None
 
 
 @dataclass(frozen=True)
@@ -528,8 +532,14 @@ def _measurements(value: object) -> dict[str, Measured]:
             or not isinstance(unit, str)
         ):
             raise MalformedError("credential.malformed", "a measurement is malformed")
-        n = m.get("sampleSize")
-        out[name] = Measured(v, unit, n if isinstance(n, int) else None)
+        n, method, judge = m.get("sampleSize"), m.get("method"), m.get("judge")
+        out[name] = Measured(
+            v,
+            unit,
+            n if isinstance(n, int) else None,
+            method if isinstance(method, str) else None,
+            judge if isinstance(judge, str) else None,
+        )
     return out
 
 

@@ -19,6 +19,7 @@ from attest.errors import LimitExceededError, MalformedError
 from attest.evaluation.pact import Obligation, Pact, is_count, number_fault
 
 __all__ = [
+    "METHODS",
     "Evaluation",
     "Measurement",
     "Outcome",
@@ -39,6 +40,8 @@ _VALUE_FAULTS: Mapping[str, str] = {
 }
 
 PASS, FAIL, MISSING = "pass", "fail", "missing"
+#: How a metric was measured; a policy threshold may accept only some of these.
+METHODS = ("automated", "model_judged", "human_review", "self_reported")
 
 
 @dataclass(frozen=True)
@@ -49,10 +52,21 @@ class Measurement:
     value: float | int
     unit: str
     sample_size: int | None = None
+    #: How it was measured (one of :data:`METHODS`) and, for a judged metric, by what
+    #: model or rubric.
+    method: str | None = None
+    judge: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.metric, str) or not _TOKEN.fullmatch(self.metric):
             raise MalformedError("results.bad_metric", f"metric {self.metric!r} is not a token")
+        if self.method is not None and self.method not in METHODS:
+            raise MalformedError(
+                "results.bad_method", f"method of {self.metric} is one of {', '.join(METHODS)}"
+            )
+        judge = self.judge
+        if judge is not None and (not isinstance(judge, str) or not judge or len(judge) > 256):
+            raise MalformedError("results.bad_judge", f"judge of {self.metric} is short text")
         fault = number_fault(self.value)
         if fault is not None:
             raise MalformedError(
@@ -157,7 +171,7 @@ def judge(obligation: Obligation, measured: Measurement | None) -> str:
 
 
 _RESULT_KEYS = {"method", "period_start", "period_end", "metric", "metrics"}
-_METRIC_KEYS = {"name", "metric", "value", "unit", "sample_size"}
+_METRIC_KEYS = {"name", "metric", "value", "unit", "sample_size", "method", "judge"}
 
 
 def _time(value: object, what: str) -> datetime:
@@ -188,7 +202,16 @@ def _results_from(doc: Mapping[str, Any]) -> Results:
         name = item.get("name", item.get("metric"))
         if "value" not in item or "unit" not in item or name is None:
             raise MalformedError("results.missing_field", f"metric {i} needs name, value, unit")
-        measurements.append(Measurement(name, item["value"], item["unit"], item.get("sample_size")))
+        measurements.append(
+            Measurement(
+                name,
+                item["value"],
+                item["unit"],
+                item.get("sample_size"),
+                item.get("method"),
+                item.get("judge"),
+            )
+        )
     for field in ("method", "period_start", "period_end"):
         if field not in doc:
             raise MalformedError("results.missing_field", f"results need {field!r}")

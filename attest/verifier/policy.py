@@ -19,6 +19,7 @@ from attest.codec.document import read_table
 from attest.codec.duration import parse_duration
 from attest.errors import LimitExceededError, MalformedError
 from attest.evaluation.pact import COMPARATORS
+from attest.evaluation.results import METHODS
 from attest.keys import did_key
 from attest.keys.ed25519 import PublicKey
 from attest.tlog import checkpoint as _checkpoint
@@ -94,6 +95,8 @@ class Threshold:
     metric: str
     comparator: str
     value: float | int
+    #: The measurement methods this bar accepts (empty: any), e.g. not ``model_judged``.
+    methods: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -395,7 +398,7 @@ def _witnesses(doc: Mapping[str, Any]) -> tuple[TrustedWitness, ...]:
 def _thresholds(doc: Mapping[str, Any]) -> tuple[Threshold, ...]:
     thresholds = []
     for i, item in enumerate(
-        _tables(doc, "threshold", {"dimension", "metric", "comparator", "value"})
+        _tables(doc, "threshold", {"dimension", "metric", "comparator", "value", "methods"})
     ):
         comparator = _str(item.get("comparator"), "comparator")
         if comparator not in COMPARATORS:
@@ -408,9 +411,13 @@ def _thresholds(doc: Mapping[str, Any]) -> tuple[Threshold, ...]:
         ):
             raise _fail("bad_threshold", f"[[threshold]] {i} value must be a finite number")
         dimension = _str(item.get("dimension"), "dimension")
-        thresholds.append(
-            Threshold(dimension, _str(item.get("metric"), "metric"), comparator, value)
-        )
+        methods = item.get("methods", [])
+        if not isinstance(methods, list) or not all(m in METHODS for m in methods):
+            raise _fail(
+                "bad_threshold", f"[[threshold]] {i} methods are among {', '.join(METHODS)}"
+            )
+        metric = _str(item.get("metric"), "metric")
+        thresholds.append(Threshold(dimension, metric, comparator, value, tuple(methods)))
     return tuple(thresholds)
 
 
@@ -511,6 +518,8 @@ dimension = "safety"
 metric = "harmful_output_rate"
 comparator = "<="
 value = 0.001
+# Only these measurement methods count for this bar (a model-judged score is no measurement):
+# methods = ["automated", "human_review"]
 
 # A dimension's own k: safety needs two independent evaluators here.
 # [[dimension]]

@@ -588,6 +588,11 @@ def _dimension_outcome(
             m = facts.measurements.get(t.metric)
             if m is None:
                 misses.append(f"{dimension}: {t.metric} not measured")
+            elif t.methods and m.method not in t.methods:
+                misses.append(
+                    f"{dimension}: {t.metric} was measured by {m.method or 'an unstated method'}"
+                    f"; the policy accepts only {', '.join(t.methods)}"
+                )
             elif not compare(m.value, t.comparator, t.value):
                 misses.append(
                     f"{dimension}: {t.metric} = {m.value} {m.unit}; "
