@@ -426,6 +426,21 @@ def _one_or_list(item: dict[str, Any], *, min_items: int = 0) -> dict[str, Any]:
 
 _URL = {"type": "string", "pattern": r"^[A-Za-z][A-Za-z0-9+.\-]*:\S*$"}
 
+
+def _type_names(required: str) -> dict[str, Any]:
+    """A W3C ``type``: ``required`` alone, or a list of type names that contains it."""
+    return {
+        "anyOf": [
+            {"const": required},
+            {
+                "type": "array",
+                "items": {"type": "string", "minLength": 1},
+                "contains": {"const": required},
+            },
+        ]
+    }
+
+
 # The data model's shape (specs/vc-api.md §3), as far as a schema can say it; the server checks
 # every rule and answers 400 `vc.*` for any other document.
 _CREDENTIAL_PROPERTIES: dict[str, Any] = {
@@ -437,16 +452,7 @@ _CREDENTIAL_PROPERTIES: dict[str, Any] = {
         "items": {"anyOf": [_URL, {"type": "object"}]},
     },
     "id": _URL,
-    "type": {
-        "anyOf": [
-            {"const": "VerifiableCredential"},
-            {
-                "type": "array",
-                "items": {"type": "string", "minLength": 1},
-                "contains": {"const": "VerifiableCredential"},
-            },
-        ]
-    },
+    "type": _type_names("VerifiableCredential"),
     "issuer": {
         "anyOf": [
             _URL,
@@ -552,16 +558,7 @@ def _vcapi_schemas() -> dict[str, Any]:
         "properties": {
             "@context": _CREDENTIAL_PROPERTIES["@context"],
             "id": _URL,
-            "type": {
-                "anyOf": [
-                    {"const": "VerifiablePresentation"},
-                    {
-                        "type": "array",
-                        "items": {"type": "string", "minLength": 1},
-                        "contains": {"const": "VerifiablePresentation"},
-                    },
-                ]
-            },
+            "type": _type_names("VerifiablePresentation"),
             "holder": _CREDENTIAL_PROPERTIES["issuer"],
             "verifiableCredential": _one_or_list({"type": "object"}),
             "proof": _one_or_list(_ref("DataIntegrityProof"), min_items=1),
