@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from attest.tlog import proof as tlog_proof
@@ -46,3 +47,23 @@ def test_prove_checks_before_printing(
     # an entry whose path does not cross the damage is still proven
     far = runner.invoke(cli, ["log", "prove", str(logdir), "--index", "299"])
     assert far.exit_code == 0, far.output
+
+
+@pytest.mark.parametrize("which", ["entries", "level"])
+def test_audit_does_not_follow_a_symlinked_directory(
+    tmp_path: Path,
+    runner: CliRunner,  # noqa: F811
+    logdir: Path,  # noqa: F811
+    which: str,
+) -> None:
+    _fill(tmp_path, runner, logdir)
+    assert runner.invoke(cli, ["log", "audit", str(logdir)]).exit_code == 0
+    # The same content, moved elsewhere and linked back: audit must refuse, not read it.
+    moved = tmp_path / "elsewhere"
+    target = logdir / "tile" / ("entries" if which == "entries" else "0")
+    target.rename(moved)
+    target.symlink_to(moved, target_is_directory=True)
+    r = runner.invoke(cli, ["log", "audit", str(logdir)])
+    assert r.exit_code != 0, r.output
+    assert "symlink" in r.output.lower() or "link" in r.output.lower(), r.output
+    assert "Traceback" not in r.output
