@@ -250,6 +250,41 @@ def test_a_threshold_may_require_measured_values(issued: Issued) -> None:
     ).accepted
 
 
+def test_too_few_samples_vouch_for_nothing(tmp_path: Path) -> None:
+    """A pact asking for 1,000 samples and a measurement on 50: the obligation is
+    ``insufficient``, distinct from a miss, and the dimension is unvouched, not failed."""
+    pact = PACT_TOML.replace(
+        'dimension = "reliability"\n', 'dimension = "reliability"\nmin_sample_size = 1000\n', 1
+    )
+    measured = results().replace(
+        b'value = 0.934\nunit = "ratio"', b'value = 0.934\nunit = "ratio"\nsample_size = 50'
+    )
+    with Log.create(tmp_path / "log", Ed25519Signer(ORIGIN, LOG_KEY)) as log:
+        bundle = issue(
+            log=log,
+            issuer=ISSUER,
+            subject=SUBJECT,
+            pact=parse_pact(pact.encode()),
+            results=parse_results(measured),
+            now=ISSUED,
+            status=status_entries(98),
+        )
+        note = cosign(log.checkpoint_note, witness_signers())
+    outcomes = bundle.credential["credentialSubject"]["evaluation"]["obligationOutcome"]  # type: ignore[index]
+    assert outcomes[0]["outcome"] == "insufficient"
+    bundle = dataclasses.replace(
+        bundle,
+        entries=tuple(
+            LoggedEntry(e.role, e.entry, dataclasses.replace(e.proof, checkpoint=note))
+            for e in bundle.entries
+        ),
+    )
+    policy = trusting(ISSUER, threshold=None, dimension=[{"name": "reliability"}])
+    d = decide([bundle], policy)
+    assert views(d) == {"reliability": "unvouched"}
+    assert any("is insufficient" in r for r in d.reasons)
+
+
 # --- newest evidence wins -------------------------------------------------------------------------
 
 

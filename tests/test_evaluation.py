@@ -241,8 +241,8 @@ def test_unit_mismatch_is_an_error_not_a_conversion() -> None:
     [
         (None, None, "pass"),
         (None, 1, "pass"),
-        (200, None, "fail"),
-        (200, 199, "fail"),
+        (200, None, "insufficient"),
+        (200, 199, "insufficient"),
         (200, 200, "pass"),
         (200, 201, "pass"),
         (1, 1, "pass"),
@@ -253,9 +253,12 @@ def test_min_sample_size(minimum: int | None, sample: int | None, expected: str)
     assert outcome(ob, Measurement("a", 0.95, "ratio", sample)) == expected
 
 
-def test_too_few_samples_fail_even_when_the_value_would_not() -> None:
+def test_too_few_samples_are_insufficient_whatever_the_value() -> None:
+    """Too few samples is no evidence either way: not a pass even when the value would be,
+    and not a fail either (specs/pact.md §4); the verdict is not pass."""
     ob = Obligation("a", "<=", 0.001, "ratio", "safety", min_sample_size=1000)
-    assert outcome(ob, Measurement("a", 0.0, "ratio", 999)) == "fail"
+    assert outcome(ob, Measurement("a", 0.0, "ratio", 999)) == "insufficient"
+    assert outcome(ob, Measurement("a", 0.5, "ratio", 999)) == "insufficient"
 
 
 T = 0.9
@@ -391,6 +394,8 @@ def test_pass_only_when_the_measurement_satisfies_the_obligation(
     earned = measured and enough and HOLDS[comparator](value, threshold)
     if not measured:
         assert result == "missing"
+    elif not enough:
+        assert result == "insufficient"
     elif earned:
         assert result == "pass"
     else:

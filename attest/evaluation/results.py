@@ -39,7 +39,8 @@ _VALUE_FAULTS: Mapping[str, str] = {
     "range": "is too large",
 }
 
-PASS, FAIL, MISSING = "pass", "fail", "missing"
+#: An obligation's outcome: met, missed, not measured, or measured on too few samples.
+PASS, FAIL, MISSING, INSUFFICIENT = "pass", "fail", "missing", "insufficient"
 #: How a metric was measured; a policy threshold may accept only some of these.
 METHODS = ("automated", "model_judged", "human_review", "self_reported")
 
@@ -155,8 +156,10 @@ def evaluate(subject: str, pact: Pact, results: Results) -> Evaluation:
 
 
 def judge(obligation: Obligation, measured: Measurement | None) -> str:
-    """One obligation against its measurement: ``pass``, ``fail`` or ``missing``; the one
-    rule for the issuer, which computes outcomes, and the verifier, which recomputes them."""
+    """One obligation against its measurement: ``pass``, ``fail``, ``missing`` or
+    ``insufficient`` (fewer samples than the obligation's ``min_sample_size``: not a miss,
+    but not evidence either); the one rule for the issuer, which computes outcomes, and the
+    verifier, which recomputes them."""
     if measured is None:
         return MISSING
     if measured.unit != obligation.unit:
@@ -166,8 +169,9 @@ def judge(obligation: Obligation, measured: Measurement | None) -> str:
             f"{obligation.unit!r}",
         )
     n = obligation.min_sample_size
-    enough = n is None or (measured.sample_size is not None and measured.sample_size >= n)
-    return PASS if enough and obligation.met_by(measured.value) else FAIL
+    if n is not None and (measured.sample_size is None or measured.sample_size < n):
+        return INSUFFICIENT
+    return PASS if obligation.met_by(measured.value) else FAIL
 
 
 _RESULT_KEYS = {"method", "period_start", "period_end", "metric", "metrics"}

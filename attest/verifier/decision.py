@@ -302,7 +302,10 @@ def _bundle_schema(steps: Sequence[str]) -> dict[str, Any]:
             "evidenceAgeSeconds": {"type": ["integer", "null"], "minimum": 0},
             "expires": _TIME_OR_NULL,
             "supersededBy": _or_null("string"),
-            "dimensions": {"type": "object", "additionalProperties": {"enum": [PASS, FAIL]}},
+            "dimensions": {
+                "type": "object",
+                "additionalProperties": {"enum": [PASS, FAIL, "insufficient"]},
+            },
             "checks": _array(check),
         }
     )

@@ -337,8 +337,12 @@ def _judge_dimension(policy: Policy, d: str, counted: Sequence[BundleReport]) ->
         return dataclasses.replace(view, reason=f"{len(passing)} of {k} trusted evaluator(s)")
     if failing:
         return dataclasses.replace(view, result=FAIL, reason="; ".join(misses))
+    short = "; ".join(misses)  # e.g. too few samples to vouch either way
     return dataclasses.replace(
-        view, result=UNVOUCHED, reason=f"{len(passing)} trusted evaluator(s) vouch; needs {k}"
+        view,
+        result=UNVOUCHED,
+        reason=f"{len(passing)} trusted evaluator(s) vouch; needs {k}"
+        + (f" ({short})" if short else ""),
     )
 
 

@@ -610,7 +610,12 @@ def _dimension_outcome(
                 f"{dimension}: pact obligation {o.get('metric')} {o.get('comparator')} "
                 f"{o.get('threshold')} is {o.get('outcome')}"
             )
-    return DimensionOutcome("fail" if misses else "pass", "the pact's obligations", tuple(misses))
+    outcomes = {o.get("outcome") for o in obligations}
+    # Too few samples is no evidence either way: the bundle does not vouch for the dimension.
+    result = "fail" if outcomes - {"pass", "insufficient"} else "insufficient"
+    if not misses:
+        result = "pass"
+    return DimensionOutcome(result, "the pact's obligations", tuple(misses))
 
 
 # --- the table ----------------------------------------------------------------------------------
