@@ -322,6 +322,12 @@ def _render(view: dict[str, Any]) -> None:
     period = _obj(cred["evaluationPeriod"])
     echo(f"period       {period.get('start')} .. {period.get('end')}")
     echo(f"verdict      {cred['verdict']}")
+    dims = _obj(cred.get("dimensions"))
+    if dims:
+        echo("dimensions   " + ", ".join(f"{d} {r}" for d, r in dims.items()))
+    supersedes = _obj(cred.get("supersedes"))
+    if supersedes:
+        echo(f"supersedes   {supersedes.get('id')} ({supersedes.get('digest')})")
     echo("obligations")
     for o in _objs(cred["outcomes"]):
         echo(
