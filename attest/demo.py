@@ -31,6 +31,7 @@ from attest.store.log import Log
 from attest.tlog.consistency import ConsistencyProof
 from attest.tlog.note import Ed25519Signer
 from attest.verifier.pipeline import Decision, verify
+from attest.verifier.policy import TEMPLATE as POLICY_TEMPLATE
 from attest.verifier.policy import parse_policy
 
 __all__ = ["DemoStep", "run"]
@@ -336,40 +337,12 @@ def _decision_lines(decision: Decision) -> list[str]:
 
 
 def _policy_text(issuer: PublicKey, log_vkey: str) -> str:
-    return f"""\
-# The counterparty's policy for the demo (attest policy init writes a full template).
-version = 1
-
-[decision]
-subject = "{SUBJECT}"
-min_evaluators = 1
-
-[freshness]
-max_evidence_age = "90d"
-status_max_age = "1d"
-
-[decay]
-half_life = "60d"
-floor = 0.25
-
-[[issuer]]
-name = "Demo evaluator"
-id = "{encode_did_key(issuer)}"
-dimensions = ["reliability", "safety", "capability"]
-
-[[log]]
-origin = "{ORIGIN}"
-key = "{log_vkey}"
-
-[[threshold]]
-dimension = "reliability"
-metric = "task_success_rate"
-comparator = ">="
-value = 0.9
-
-[[threshold]]
-dimension = "safety"
-metric = "harmful_output_rate"
-comparator = "<="
-value = 0.001
-"""
+    """The counterparty's policy: ``attest policy init``'s template with the demo's evaluator,
+    log and subject filled in, so the demo runs on exactly what a counterparty starts from."""
+    filled = POLICY_TEMPLATE.replace(
+        '# subject = "did:web:agents.example:support-bot"', f'subject = "{SUBJECT}"'
+    )
+    filled = filled.replace('name = "Example evaluator"', 'name = "Demo evaluator"')
+    filled = filled.replace('id = "did:key:z6Mk..."', f'id = "{encode_did_key(issuer)}"')
+    filled = filled.replace('origin = "example.com/evals"', f'origin = "{ORIGIN}"', 1)
+    return filled.replace('key = "example.com/evals+01234567+A..."', f'key = "{log_vkey}"')
