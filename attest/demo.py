@@ -290,7 +290,7 @@ def run(
         store.record_reason(allocations[0].index, "revocation", "superseded")
         # Dated now, never ahead: a list dated in the future is refused by every verifier
         # (status.not_yet_valid) until that time comes.
-        store.publish(named.private_key, later, timedelta(days=1), published)
+        store.publish(named.private_key, when, timedelta(days=1), published)
     lists = [_read_json(p) for p in sorted(published.iterdir())]
     check_at = later + timedelta(minutes=5)
     alone = verify(
