@@ -47,7 +47,10 @@ def _render(info: dict[str, str | bool], as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(info, indent=2))
         return
-    for field, label in _FIELDS:
+    fields = _FIELDS
+    if "cosignature_vkey" in info:  # a witness key: its cosignature/v1 key, not a log's
+        fields = (*_FIELDS[:2], ("cosignature_vkey", "cosign key"), _FIELDS[3])
+    for field, label in fields:
         click.echo(f"{label + ':':<13}{info[field]}")
 
 
@@ -84,6 +87,15 @@ def key() -> None:
     help="Argon2id cost preset protecting the passphrase.",
 )
 @click.option("--force", is_flag=True, help="Replace an existing key file.")
+@click.option(
+    "--type",
+    "key_type",
+    type=click.Choice(["signing", "cosignature"]),
+    default="signing",
+    show_default=True,
+    help="cosignature: a witness key; prints its cosignature/v1 verifier key (type 0x04), "
+    "the one a verifier's policy lists under [[witness]].",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @handle_errors
 def generate(
@@ -92,6 +104,7 @@ def generate(
     no_passphrase: bool,
     kdf: Literal["interactive", "moderate", "sensitive"],
     force: bool,
+    key_type: Literal["signing", "cosignature"],
     as_json: bool,
 ) -> None:
     """Generate an Ed25519 key named NAME (its signed-note key name, e.g. example.com/evaluator).
@@ -99,6 +112,8 @@ def generate(
     The private key is encrypted with a passphrase taken from the ATTEST_PASSPHRASE
     environment variable, or else asked for twice on the terminal. The file is created with
     mode 0600. Prints the public did:key, note verifier key and fingerprint; never the secret.
+    With --type cosignature (a witness's key, `attest witness init --key`) it prints the
+    cosignature/v1 verifier key instead of the note key.
     """
     from attest.errors import KeyFileError
     from attest.files import generate_key_file
@@ -126,6 +141,10 @@ def generate(
         click.echo(f"warning: {path} holds the private key unencrypted", err=True)
     info: dict[str, str | bool] = {"file": str(path), **_describe(named.name, named.public_key)}
     info["encrypted"] = not no_passphrase
+    if key_type == "cosignature":
+        from attest.tlog.cosignature import format_verifier_key as cosignature_vkey
+
+        info["cosignature_vkey"] = cosignature_vkey(named.name, named.public_key)
     if not as_json:
         click.echo(f"wrote {path}")
     _render(info, as_json)
