@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ._errors import handle_errors, printable
-from ._input import read_input
+from ._input import is_stdio, read_input
 from ._keys import load_signing_key
+from ._output import write_output
 
 if TYPE_CHECKING:
     from attest.evaluation.credential import SupersededRef
@@ -109,7 +110,14 @@ def _now(value: str | None) -> datetime:
     "store with reason 'superseded' (publish the lists to make it visible).",
 )
 @click.option("--now", help="Issue as of this time (RFC 3339 / XSD dateTimeStamp).")
-@click.option("-o", "--output", required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+    help="Where to write the bundle; - writes it to standard output (the report goes to "
+    "standard error then).",
+)
 @handle_errors
 def issue(
     key: Path,
@@ -202,13 +210,22 @@ def issue(
             cose_alg=cose_alg,
             supersedes=replaced.ref if replaced is not None else None,
         )
-    output.write_bytes(bundle.encode())
+    data = bundle.encode()
+    write_output(output, data, force=True)
+    to_stderr = is_stdio(output)
     if replaced is not None and status_dir is not None:
-        _revoke_superseded(status_dir, replaced)
+        _revoke_superseded(status_dir, replaced, err=to_stderr)
     entry = bundle.credential_entry
-    click.echo(f"wrote {output} ({encoding}, {output.stat().st_size} bytes)")
-    click.echo(f"credential {entry.decoded.name} logged at index {entry.index} in {log.origin}")
-    click.echo(f"evidence: {len(bundle.evidence_entries)} item(s); checkpoint covers them all")
+    where = "standard output" if to_stderr else str(output)
+    click.echo(f"wrote {where} ({encoding}, {len(data)} bytes)", err=to_stderr)
+    click.echo(
+        f"credential {entry.decoded.name} logged at index {entry.index} in {log.origin}",
+        err=to_stderr,
+    )
+    click.echo(
+        f"evidence: {len(bundle.evidence_entries)} item(s); checkpoint covers them all",
+        err=to_stderr,
+    )
 
 
 @dataclass(frozen=True)
@@ -256,13 +273,13 @@ def _superseded(
     return _Replaced(ref, revocation)
 
 
-def _revoke_superseded(status_dir: Path, replaced: _Replaced) -> None:
+def _revoke_superseded(status_dir: Path, replaced: _Replaced, *, err: bool) -> None:
     from attest.errors import UsageError
     from attest.store.status import open_store
 
     entry = replaced.revocation
     if entry is None:
-        click.echo(f"superseded {replaced.ref.id} (it has no status entry to revoke)")
+        click.echo(f"superseded {replaced.ref.id} (it has no status entry to revoke)", err=err)
         return
     with open_store(status_dir, write=True) as store:
         if entry.list_url != store.list_url("revocation"):
@@ -275,16 +292,20 @@ def _revoke_superseded(status_dir: Path, replaced: _Replaced) -> None:
         store.record_reason(entry.index, "revocation", "superseded")
     click.echo(
         f"superseded {replaced.ref.id}: revoked at index {entry.index} (reason superseded; "
-        "publish the status lists to make it visible)"
+        "publish the status lists to make it visible)",
+        err=err,
     )
 
 
 @click.command()
-@click.argument("bundle_file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.argument(
+    "bundle_file", type=click.Path(path_type=Path, dir_okay=False, exists=True, allow_dash=True)
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @handle_errors
 def inspect(bundle_file: Path, as_json: bool) -> None:
-    """Show what a bundle claims. Nothing is verified here: use 'attest verify'."""
+    """Show what a bundle claims (BUNDLE_FILE - reads standard input). Nothing is verified
+    here: use 'attest verify'."""
     from attest.evaluation.bundle import parse_bundle
     from attest.evaluation.inspection import describe
 

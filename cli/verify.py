@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ._errors import handle_errors, printable
-from ._input import read_input
+from ._input import is_stdio, read_input
 from ._template import template_command
 
 if TYPE_CHECKING:
@@ -33,7 +33,10 @@ def default_state_path() -> Path:
     "(specs/verification.md)."
 )
 @click.argument(
-    "bundles", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False, exists=True)
+    "bundles",
+    nargs=-1,
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False, exists=True, allow_dash=True),
 )
 @click.option(
     "--policy",
@@ -119,7 +122,8 @@ def verify(
     challenge: str | None,
     domain: str | None,
 ) -> None:
-    """Verify BUNDLES offline under your policy and print the decision with every reason.
+    """Verify BUNDLES offline under your policy and print the decision with every reason
+    (a BUNDLES of - reads one from standard input).
 
     Checks each bundle's signature, issuer, validity, revocation status, log inclusion of
     the credential and its evidence, the log's checkpoint, witnesses and consistency with
@@ -134,6 +138,8 @@ def verify(
     from attest.verifier.pipeline import verify as verify_bundles
     from attest.verifier.state import VerifierState
 
+    if sum(map(is_stdio, bundles)) > 1:
+        raise UsageError("cli.usage", "standard input (-) can be read only once")
     if w3c:
         for name, value in (
             ("--policy", policy_file),

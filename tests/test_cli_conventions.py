@@ -1,0 +1,153 @@
+"""The command line behaves as the tools people already use do (issue 19): ``-`` for standard
+input and output, ``-h``, ``--version``, no silent overwrite, ``--quiet``/``--verbose``, colour
+only on a terminal, passphrases from a file or descriptor, an issue command that shows its
+judgement first, starter files, and help text on every option."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from attest.codec.dates import format_datetime_stamp
+from attest.evaluation.bundle import parse_bundle
+from attest.evaluation.pact import TEMPLATE as PACT_TEMPLATE
+from attest.store.log import Log
+from attest_cli.main import cli
+from tests.helpers.issuing import PACT_TOML, RESULTS_TOML, SUBJECT, write_evidence
+
+from .helpers.verify_world import NOW, World, build_world, policy_doc, status_lists, to_toml
+
+PASS = "conventions test passphrase"
+ENV = {"ATTEST_PASSPHRASE": PASS}
+ISSUE_NOW = "2026-11-26T12:00:00Z"
+
+
+def run(
+    *args: str | Path, env: dict[str, str | None] | None = None, input: bytes | str | None = None
+) -> Result:
+    return CliRunner().invoke(
+        cli, [str(a) for a in args], env=ENV if env is None else env, input=input
+    )
+
+
+def ok(result: Result) -> Result:
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    return result
+
+
+def assert_error(result: Result, code: str, exit_code: int = 2) -> None:
+    assert result.exit_code == exit_code, (result.stdout, result.stderr)
+    assert result.stderr.startswith(f"error: {code}"), result.stderr
+    assert "Traceback" not in result.output
+
+
+# --- a verifier's world ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def vworld(tmp_path_factory: pytest.TempPathFactory) -> World:
+    return build_world(tmp_path_factory.mktemp("conventions-verify") / "world")
+
+
+@pytest.fixture
+def vfiles(vworld: World, tmp_path: Path) -> dict[str, Any]:
+    bundle = tmp_path / "bundle.json"
+    bundle.write_bytes(vworld.json.encode())
+    policy = tmp_path / "policy.toml"
+    policy.write_text(to_toml(policy_doc()), encoding="utf-8")
+    status = []
+    for i, sl in enumerate(status_lists()):
+        p = tmp_path / f"{i}.status.json"
+        p.write_text(json.dumps(sl), encoding="utf-8")
+        status += ["--status", p]
+    base = ["--policy", policy, *status, "--no-state", "--now", format_datetime_stamp(NOW)]
+    return {"bundle": bundle, "args": base, "dir": tmp_path}
+
+
+# --- an evaluator's world --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("conventions-keys")
+    out = {}
+    for name in ("evaluator", "log"):
+        out[name] = d / f"{name}.key"
+        ok(run("key", "generate", f"example.com/{name}", "-o", out[name], "--kdf", "interactive"))
+    return out
+
+
+@pytest.fixture
+def eworld(tmp_path: Path, keys: dict[str, Path]) -> dict[str, Any]:
+    log_dir = tmp_path / "log"
+    ok(run("log", "init", log_dir, "--origin", "example.com/log", "--key", keys["log"]))
+    pact = tmp_path / "pact.toml"
+    pact.write_text(PACT_TOML, encoding="utf-8")
+    results = tmp_path / "results.toml"
+    results.write_text(RESULTS_TOML, encoding="utf-8")
+    files = [f.path for f in write_evidence(tmp_path / "evidence")]
+    return {"dir": tmp_path, "log": log_dir, "pact": pact, "results": results, "files": files}
+
+
+def issue_args(w: dict[str, Any], keys: dict[str, Path], out: Path | str, *extra: Any) -> list[Any]:
+    args: list[Any] = ["issue", "--key", keys["evaluator"], "--log", w["log"]]
+    args += ["--subject", SUBJECT, "--pact", w["pact"], "--results", w["results"]]
+    for f in w["files"]:
+        args += ["--evidence", f]
+    return [*args, "--no-status", "--now", ISSUE_NOW, "-o", out, *extra]
+
+
+def log_size(log_dir: Path) -> int:
+    with Log.open(log_dir, write=False) as log:
+        return log.size
+
+
+# --- 1. - is standard input and standard output ----------------------------------------------
+
+
+def test_verify_reads_a_bundle_from_standard_input(vfiles: dict[str, Any]) -> None:
+    data = vfiles["bundle"].read_bytes()
+    from_file = run("verify", vfiles["bundle"], *vfiles["args"], "--json")
+    from_stdin = run("verify", "-", *vfiles["args"], "--json", input=data)
+    ok(from_file)
+    ok(from_stdin)
+    decision = json.loads(from_stdin.stdout)
+    assert decision["decision"] == "accept"
+    assert [b["bundle"] for b in decision["bundles"]] == ["-"]
+    # standard input can be read once only
+    assert_error(run("verify", "-", "-", *vfiles["args"], input=data), "cli.usage")
+
+
+def test_standard_input_is_bounded(vfiles: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    from attest_cli import _input
+
+    monkeypatch.setattr(_input, "max_size", lambda what: 100)
+    r = run("inspect", "-", input=b"x" * 101)
+    assert_error(r, "bundle.too_large")
+    assert "standard input" in r.stderr
+
+
+def test_inspect_reads_standard_input(vworld: World) -> None:
+    r = ok(run("inspect", "-", "--json", input=vworld.json.encode()))
+    assert json.loads(r.stdout)["encoding"] == "json"
+    assert_error(run("inspect", "-", input=b"not a bundle"), "")
+
+
+def test_template_to_standard_output(tmp_path: Path) -> None:
+    r = ok(CliRunner().invoke(cli, ["pact", "init", "-o", "-"], catch_exceptions=False))
+    assert r.stdout == PACT_TEMPLATE
+    r = ok(run("policy", "init", "-o", "-"))
+    assert "[[issuer]]" in r.stdout or "issuer" in r.stdout
+    assert not (Path.cwd() / "-").exists()
+
+
+def test_issue_to_standard_output(eworld: dict[str, Any], keys: dict[str, Path]) -> None:
+    r = ok(run(*issue_args(eworld, keys, "-")))
+    bundle = parse_bundle(r.stdout_bytes)
+    assert bundle.credential_entry.index < log_size(eworld["log"])
+    assert "wrote standard output" in r.stderr
+    assert not (Path.cwd() / "-").exists()
