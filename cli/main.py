@@ -24,8 +24,41 @@ from .witness import witness
 EXIT_INTERNAL = 3
 
 
-@click.group()
-@click.version_option(__version__, prog_name="attest")
+def versions() -> list[str]:
+    """This version and those of the libraries that sign, hash and parse underneath."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    lines = [f"attest {__version__}"]
+    for dist, note in (
+        ("pynacl", " (Ed25519 and Argon2id; libsodium bundled with it)"),
+        ("cryptography", " (PEM keys; OpenSSL)"),
+        ("cbor2", ""),
+        ("pyld", " (JSON-LD, RDF canonicalization)"),
+    ):
+        try:
+            lines.append(f"{dist} {version(dist)}{note}")
+        except PackageNotFoundError:
+            lines.append(f"{dist} not installed")
+    return lines
+
+
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    for line in versions():
+        click.echo(line)
+    ctx.exit()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Print the version of attest and of the crypto libraries underneath, and exit.",
+)
 @click.option("--debug", is_flag=True, help="On any error, print its traceback too.")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:

@@ -151,3 +151,25 @@ def test_issue_to_standard_output(eworld: dict[str, Any], keys: dict[str, Path])
     assert bundle.credential_entry.index < log_size(eworld["log"])
     assert "wrote standard output" in r.stderr
     assert not (Path.cwd() / "-").exists()
+
+
+# --- 2. -h and --version ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("argv", [["-h"], ["verify", "-h"], ["log", "init", "-h"]])
+def test_dash_h_is_help(argv: list[str]) -> None:
+    short = ok(run(*argv))
+    long = ok(run(*argv[:-1], "--help"))
+    assert short.stdout == long.stdout
+    assert "Usage: " in short.stdout and "-h, --help" in short.stdout
+
+
+def test_version_names_the_crypto_libraries() -> None:
+    from importlib.metadata import version
+
+    from attest import __version__
+
+    out = ok(run("--version")).stdout.splitlines()
+    assert out[0] == f"attest {__version__}"
+    for dist in ("pynacl", "cryptography", "cbor2", "pyld"):
+        assert any(line.startswith(f"{dist} {version(dist)}") for line in out), out
