@@ -14,7 +14,7 @@ import click
 from ._errors import handle_errors, printable
 from ._input import is_stdio, read_input
 from ._keys import load_signing_key
-from ._output import write_output
+from ._output import refuse_existing, write_output
 
 if TYPE_CHECKING:
     from attest.evaluation.credential import SupersededRef
@@ -118,6 +118,12 @@ def _now(value: str | None) -> datetime:
     help="Where to write the bundle; - writes it to standard output (the report goes to "
     "standard error then).",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Overwrite an existing output file (without it an existing bundle, perhaps one already "
+    "handed out or revoked, is never replaced).",
+)
 @handle_errors
 def issue(
     key: Path,
@@ -137,6 +143,7 @@ def issue(
     supersedes: Path | None,
     now: str | None,
     output: Path,
+    force: bool,
 ) -> None:
     """Log evidence, sign an evaluation credential, log it, and write the bundle.
 
@@ -152,6 +159,7 @@ def issue(
     from attest.store.log import Log, read_config
     from attest.tlog.note import Ed25519Signer
 
+    refuse_existing(output, force=force)  # before anything is signed or logged
     pact = parse_pact(read_input(pact_file, "pact"))
     measured = parse_results(read_input(results, "results"))
     if status_dir is None and not no_status:
@@ -211,7 +219,7 @@ def issue(
             supersedes=replaced.ref if replaced is not None else None,
         )
     data = bundle.encode()
-    write_output(output, data, force=True)
+    write_output(output, data, force=force)
     to_stderr = is_stdio(output)
     if replaced is not None and status_dir is not None:
         _revoke_superseded(status_dir, replaced, err=to_stderr)

@@ -173,3 +173,19 @@ def test_version_names_the_crypto_libraries() -> None:
     assert out[0] == f"attest {__version__}"
     for dist in ("pynacl", "cryptography", "cbor2", "pyld"):
         assert any(line.startswith(f"{dist} {version(dist)}") for line in out), out
+
+
+# --- 3. writing commands never overwrite -----------------------------------------------------
+
+
+def test_issue_refuses_an_existing_output(eworld: dict[str, Any], keys: dict[str, Path]) -> None:
+    out = eworld["dir"] / "bundle.json"
+    out.write_bytes(b"an earlier bundle")
+    before = log_size(eworld["log"])
+    r = run(*issue_args(eworld, keys, out))
+    assert_error(r, "cli.exists")
+    assert "--force" in r.stderr
+    assert out.read_bytes() == b"an earlier bundle"
+    assert log_size(eworld["log"]) == before  # nothing signed or logged
+    ok(run(*issue_args(eworld, keys, out, "--force")))
+    parse_bundle(out.read_bytes())
