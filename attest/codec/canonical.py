@@ -99,8 +99,19 @@ def _utf16(key: tuple[str, object]) -> bytes:
     return key[0].encode("utf-16-be", "surrogatepass")
 
 
+def _first(key: tuple[str, object]) -> str:
+    return key[0]
+
+
 def _write(value: object, out: list[str], depth: int, max_depth: int) -> None:
-    if isinstance(value, str):
+    kind = type(value)  # exact types first: the isinstance checks on ABCs below cost more
+    if kind is str:
+        out.append(_escape(value))  # type: ignore[arg-type]
+    elif kind is dict:
+        _write_object(value, out, depth, max_depth)  # type: ignore[arg-type]
+    elif kind is list:
+        _write_array(value, out, depth, max_depth)  # type: ignore[arg-type]
+    elif isinstance(value, str):
         out.append(_escape(value))
     elif value is None:
         out.append("null")
@@ -115,38 +126,52 @@ def _write(value: object, out: list[str], depth: int, max_depth: int) -> None:
     elif isinstance(value, float):
         out.append(es6_number(value))
     elif isinstance(value, Mapping):
-        if depth >= max_depth:
-            _too_deep(max_depth)
-        items = list(value.items())
-        for key, _ in items:
-            if not isinstance(key, str):
-                raise MalformedError(
-                    "json.non_string_key", f"object member name {key!r} is not a string"
-                )
-        items.sort(key=_utf16)
-        out.append("{")
-        first = True
-        for key, item in items:
-            if not first:
-                out.append(",")
-            first = False
-            out.append(_escape(key))
-            out.append(":")
-            _write(item, out, depth + 1, max_depth)
-        out.append("}")
+        _write_object(value, out, depth, max_depth)
     elif isinstance(value, Sequence) and not isinstance(value, bytes | bytearray):
-        if depth >= max_depth:
-            _too_deep(max_depth)
-        out.append("[")
-        for i, item in enumerate(value):
-            if i:
-                out.append(",")
-            _write(item, out, depth + 1, max_depth)
-        out.append("]")
+        _write_array(value, out, depth, max_depth)
     else:
         raise MalformedError(
             "json.unsupported_type", f"a {type(value).__name__} is not a JSON value"
         )
+
+
+def _write_object(
+    value: Mapping[object, object], out: list[str], depth: int, max_depth: int
+) -> None:
+    if depth >= max_depth:
+        _too_deep(max_depth)
+    items = list(value.items())
+    ascii_keys = True
+    for key, _ in items:
+        if type(key) is not str and not isinstance(key, str):
+            raise MalformedError(
+                "json.non_string_key", f"object member name {key!r} is not a string"
+            )
+        if ascii_keys and not key.isascii():
+            ascii_keys = False
+    # ASCII keys sort the same by code point as by UTF-16 code unit, without encoding.
+    items.sort(key=_first if ascii_keys else _utf16)  # type: ignore[arg-type]
+    out.append("{")
+    first = True
+    for key, item in items:
+        if not first:
+            out.append(",")
+        first = False
+        out.append(_escape(key))  # type: ignore[arg-type]
+        out.append(":")
+        _write(item, out, depth + 1, max_depth)
+    out.append("}")
+
+
+def _write_array(value: Sequence[object], out: list[str], depth: int, max_depth: int) -> None:
+    if depth >= max_depth:
+        _too_deep(max_depth)
+    out.append("[")
+    for i, item in enumerate(value):
+        if i:
+            out.append(",")
+        _write(item, out, depth + 1, max_depth)
+    out.append("]")
 
 
 def es6_number(x: float) -> str:
