@@ -269,3 +269,79 @@ def show(directory: Path, index: int | None, as_json: bool) -> None:
         ]
         lines.append(f"index {index}: {', '.join(flags + reasons) or 'unallocated'}")
     _emit(data, as_json, "\n".join(lines))
+
+
+@status.command()
+@click.argument("bundle_path", metavar="BUNDLE", type=_EXISTING_FILE)
+@click.option(
+    "--status",
+    "status_files",
+    required=True,
+    multiple=True,
+    type=_EXISTING_FILE,
+    help="A published status list credential the bundle's credential refers to (repeat: "
+    "give its revocation and its suspension list).",
+)
+@click.option("-o", "--output", "out", required=True, type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite OUT if it exists.")
+@handle_errors
+def staple(bundle_path: Path, status_files: tuple[Path, ...], out: Path, force: bool) -> None:
+    """Carry status list credentials in a bundle, so a verifier offline can check revocation.
+
+    Each list must be one the credential's credentialStatus names (by its id); the lists the
+    bundle already carried are replaced. The lists are not verified here: the verifier checks
+    their signature, issuer and freshness like any other list.
+    """
+    import os
+
+    from attest import _fs
+    from attest.codec.canonical import parse_json
+    from attest.errors import UsageError
+    from attest.evaluation.bundle import MAX_STATUS_LISTS, Bundle, parse_bundle
+    from attest.evaluation.inspection import credential_document
+    from attest.vc.status_list import CREDENTIAL_TYPE, credential_entries
+
+    if len(status_files) > MAX_STATUS_LISTS:
+        raise UsageError("status.too_many_lists", f"at most {MAX_STATUS_LISTS} lists per bundle")
+    bundle = parse_bundle(read_input(bundle_path, "bundle"))
+    wanted = {e.list_url for e in credential_entries(credential_document(bundle))}
+    if not wanted:
+        raise UsageError(
+            "status_store.no_entry", "the bundle's credential has no credentialStatus to staple"
+        )
+    lists: list[dict[str, Any]] = []
+    for path in status_files:
+        doc = parse_json(read_input(path, "status"))
+        types = doc.get("type") if isinstance(doc, dict) else None
+        if not isinstance(doc, dict) or not isinstance(types, list) or CREDENTIAL_TYPE not in types:
+            raise UsageError("status.not_a_list", f"{path} is not a {CREDENTIAL_TYPE}")
+        if doc.get("id") not in wanted:
+            raise UsageError(
+                "status.not_referenced",
+                f"{path} is the list {str(doc.get('id'))[:200]!r}, which the credential does "
+                f"not name (it names {', '.join(sorted(wanted))})",
+            )
+        if any(d.get("id") == doc.get("id") for d in lists):
+            raise UsageError("status.duplicate_list", f"{path}: the same list is given twice")
+        lists.append(doc)
+    stapled = Bundle(
+        bundle.credential,
+        bundle.log_origin,
+        bundle.log_key,
+        bundle.entries,
+        bundle.evidence_data,
+        None,
+        tuple(lists),
+    )
+    data = stapled.encode()
+    if force:
+        _fs.write_atomic(out, data)
+    else:
+        try:
+            fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            raise UsageError("cli.exists", f"{out} exists; use --force to overwrite it") from None
+        _fs.write_and_close(fd, data)
+    missing = wanted - {d["id"] for d in lists}
+    note = f" (not stapled: {', '.join(sorted(missing))})" if missing else ""
+    click.echo(f"wrote {out} with {len(lists)} status list(s){note}")

@@ -56,9 +56,21 @@ MAX_EMBEDDED_SIZE = 16 * 1024 * 1024
 #: Longest JSON string in a JSON bundle, in characters: the base64 of the largest embedded
 #: evidence file. Checked before the JSON parser builds any string.
 MAX_JSON_STRING = 4 * -(-MAX_EMBEDDED_SIZE // 3)
+#: Most status list credentials stapled in one bundle (``statusLists``): a credential's
+#: revocation and suspension lists, with room for a second issuer's or a rotated list.
+MAX_STATUS_LISTS = 4
 ROLES = ("credential", "evidence")
 
-_TOP_KEYS = {"mediaType", "version", "credential", "log", "entries", "evidenceData", "statusList"}
+_TOP_KEYS = {
+    "mediaType",
+    "version",
+    "credential",
+    "log",
+    "entries",
+    "evidenceData",
+    "statusList",
+    "statusLists",
+}
 _REQUIRED = {"mediaType", "version", "credential", "log", "entries"}
 
 
@@ -91,6 +103,9 @@ class Bundle:
     entries: tuple[LoggedEntry, ...]
     evidence_data: Mapping[str, bytes] = field(default_factory=dict)
     status_list: Mapping[str, Any] | None = None
+    #: Stapled status list credentials (``statusLists``); the single ``statusList`` of older
+    #: bundles stays readable, and a bundle holds one or the other.
+    status_lists: tuple[Mapping[str, Any], ...] = ()
     #: The checkpoint every proof leads to, parsed once (its signatures are not verified).
     note: SignedNote = field(init=False, compare=False, repr=False)
 
@@ -111,7 +126,20 @@ class Bundle:
         indices = [e.index for e in self.entries]
         if len(set(indices)) != len(indices):
             raise MalformedError("bundle.duplicate_entry", "an entry appears twice")
+        if self.status_list is not None and self.status_lists:
+            raise MalformedError(
+                "bundle.bad_field", "a bundle holds statusList or statusLists, not both"
+            )
+        if len(self.status_lists) > MAX_STATUS_LISTS:
+            raise LimitExceededError(
+                "bundle.too_many_status_lists", f"at most {MAX_STATUS_LISTS} stapled status lists"
+            )
         object.__setattr__(self, "note", parse_note(first))
+
+    @property
+    def stapled(self) -> tuple[Mapping[str, Any], ...]:
+        """Every status list credential the bundle carries (``statusList`` or ``statusLists``)."""
+        return self.status_lists if self.status_list is None else (self.status_list,)
 
     @property
     def claimed_checkpoint(self) -> Checkpoint:
@@ -160,6 +188,8 @@ class Bundle:
             ]
         if self.status_list is not None:
             doc["statusList"] = self.status_list
+        if self.status_lists:
+            doc["statusLists"] = list(self.status_lists)
         return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
     def _encode_cbor(self) -> bytes:
@@ -179,6 +209,8 @@ class Bundle:
             ]
         if self.status_list is not None:
             doc["statusList"] = self.status_list
+        if self.status_lists:
+            doc["statusLists"] = list(self.status_lists)
         return encode_deterministic(doc)
 
 
@@ -298,4 +330,19 @@ def parse_bundle(data: bytes) -> Bundle:
     status = doc.get("statusList")
     if "statusList" in doc and not isinstance(status, Mapping):
         raise MalformedError("bundle.bad_field", "statusList must be an object")
-    return Bundle(credential, origin, vkey, tuple(entries), evidence, status)
+    lists: tuple[Mapping[str, Any], ...] = ()
+    if "statusLists" in doc:
+        raw_lists = doc["statusLists"]
+        if not isinstance(raw_lists, Sequence) or isinstance(raw_lists, str | bytes):
+            raise MalformedError("bundle.bad_field", "statusLists must be a list")
+        if not raw_lists:
+            raise MalformedError("bundle.bad_field", "statusLists must not be empty")
+        if len(raw_lists) > MAX_STATUS_LISTS:
+            raise LimitExceededError(
+                "bundle.too_many_status_lists",
+                f"statusLists holds 1 to {MAX_STATUS_LISTS} status list credentials",
+            )
+        if not all(isinstance(item, Mapping) for item in raw_lists):
+            raise MalformedError("bundle.bad_field", "each statusLists item must be an object")
+        lists = tuple(raw_lists)
+    return Bundle(credential, origin, vkey, tuple(entries), evidence, status, lists)

@@ -464,7 +464,7 @@ def credential_status(given: Given, known: Known) -> Outcome:
                 "the policy requires one",
             )
         return not_applicable("the credential has no credentialStatus (the policy allows it)")
-    available = [*given.status_lists, *filter(None, [bundle.status_list])]
+    available = [*given.status_lists, *bundle.stapled]
     results = []
     for raw in facts.status:
         entry = StatusEntry.from_json(raw)
