@@ -165,6 +165,11 @@ def test_the_issuer_never_signs_an_evaluation_credential(
             assert (r.status_code, _code(r)) == (403, "issue.evaluation_type"), (doc, r.text)
         r = client.post(url + "/credentials/issue", json={"credential": _credential(issuer)})
         assert r.status_code == 201, r.text
+        # a type that is an object, not a name: refused as malformed, never a 500 (found by
+        # schemathesis)
+        odd = {**_credential(issuer), "type": ["VerifiableCredential", {"a": 1}]}
+        r = client.post(url + "/credentials/issue", json={"credential": odd})
+        assert r.status_code < 500, r.text
 
 
 def test_a_copy_of_someone_elses_credential_revokes_nothing(issuer_url: str) -> None:

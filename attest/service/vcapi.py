@@ -374,9 +374,7 @@ def _refuse_evaluation_types(credential: Mapping[str, Any]) -> None:
     if (isinstance(contexts, list) and ATTEST_CONTEXT in contexts) or contexts == ATTEST_CONTEXT:
         raise refused
     types = credential.get("type")
-    if any(
-        t in terms or t == CREDENTIAL_TYPE for t in (types if isinstance(types, list) else [types])
-    ):
+    if any(t in terms or t == CREDENTIAL_TYPE for t in _strings(types)):
         raise refused
     try:
         expanded = jsonld.expand_safe(credential)
