@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import mimetypes
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -34,6 +34,7 @@ from attest.evaluation.pact import Pact
 from attest.evaluation.results import Results, evaluate
 from attest.files import hash_file, read_file
 from attest.keys.ed25519 import PrivateKey
+from attest.store.cosigned import after_checkpoint
 from attest.store.log import Log
 from attest.tlog.entry import LogEntry
 from attest.vc import cose
@@ -221,9 +222,14 @@ def issue_many(
         )
     cred_indices = log.append_many(entries)
     log.checkpoint()
+    # The log's witnesses (attest log witness) cosign the new checkpoint; bundles carry it.
+    cosigned = after_checkpoint(log)
 
     def logged_entry(role: str, index: int) -> LoggedEntry:
-        return LoggedEntry(role, log.entry(index), log.prove(index))
+        proof = log.prove(index)
+        if cosigned is not None:
+            proof = replace(proof, checkpoint=cosigned)
+        return LoggedEntry(role, log.entry(index), proof)
 
     bundles = []
     for r, secured, cred_index, logged in zip(

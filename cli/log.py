@@ -249,7 +249,7 @@ def prove(directory: Path, index: int | None, digest: str | None, output: Path |
                 raise UsageError("log.digest_not_found", f"no checkpointed entry records {digest}")
             index = found[0]
         assert index is not None
-        proof = lg.prove(index)
+        proof = _cosigned(lg, lg.prove(index))
         _check_proof(proof, lg.entry(index), lg.config.vkey, index)
         data = proof.encode()
     if output is not None:
@@ -257,6 +257,16 @@ def prove(directory: Path, index: int | None, digest: str | None, output: Path |
         click.echo(f"wrote proof of entry {index} to {output}")
     else:
         click.echo(data.decode(), nl=False)
+
+
+def _cosigned(lg: Log, proof: TlogProof) -> TlogProof:
+    """The proof with the cosigned checkpoint when the witnesses cosigned the current one."""
+    from dataclasses import replace
+
+    from attest.store.cosigned import cosigned_note
+
+    note = cosigned_note(lg.root, proof.checkpoint)
+    return proof if note is None else replace(proof, checkpoint=note)
 
 
 def _check_proof(proof: TlogProof, entry: bytes, vkey: str, index: int) -> None:
@@ -358,6 +368,46 @@ def show(directory: Path, as_json: bool) -> None:
         ]
     )
     _emit(data, as_json, text)
+
+
+@log.command("witness")
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option(
+    "--witness",
+    "urls",
+    multiple=True,
+    metavar="URL",
+    help="A witness (C2SP tlog-witness) to ask; repeat. Remembered with the log: later "
+    "runs, and 'attest issue' on this log, ask it again without this option.",
+)
+@click.option("--json", "as_json", is_flag=True)
+@handle_errors
+def witness_(directory: Path, urls: tuple[str, ...], as_json: bool) -> None:
+    """Have the witnesses cosign the log's current checkpoint.
+
+    Sends each witness the checkpoint with the consistency proof from the size it last
+    cosigned (retrying with the size a 409 names), and keeps the cosignatures beside the log
+    (cosigned.json), so that 'attest log prove' and 'attest issue' give the cosigned
+    checkpoint. Exits 1 when a witness did not cosign.
+    """
+    from attest.errors import VerificationError
+    from attest.store.cosigned import witness_checkpoint
+
+    with _open(directory, None, write=False, sign=False) as lg:
+        done = witness_checkpoint(lg, urls)
+        size = lg.checkpoint_size
+    data = {
+        "size": size,
+        "cosigned_by": sorted(done.cosignatures),
+        "errors": dict(done.errors),
+        "checkpoint": done.note.decode("utf-8"),
+    }
+    lines = [f"cosigned size {size} by {url}" for url in sorted(done.cosignatures)]
+    lines += [f"not cosigned by {url}: {why}" for url, why in sorted(done.errors.items())]
+    _emit(data, as_json, "\n".join(lines))
+    if done.errors:
+        first = sorted(done.errors)[0]
+        raise VerificationError("log.not_cosigned", f"{first}: {done.errors[first]}")
 
 
 # The shared log (PostgreSQL + S3): init --store/--tiles, migrate, audit-store.

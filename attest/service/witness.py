@@ -8,7 +8,7 @@ from __future__ import annotations
 import http.server
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from attest.errors import AttestError
@@ -48,7 +48,16 @@ class Witness:
             return 200, cosign(request.note, CosignatureSigner(self.name, self.private_key, now))
 
 
-def make_server(witness: Witness, host: str, port: int) -> http.server.ThreadingHTTPServer:
+def _now() -> int:
+    return int(time.time())
+
+
+def make_server(
+    witness: Witness, host: str, port: int, *, clock: Callable[[], int] = _now
+) -> http.server.ThreadingHTTPServer:
+    """The witness on ``host:port`` (0: any free port); ``clock`` gives the cosignatures'
+    timestamps (Unix seconds)."""
+
     class Handler(http.server.BaseHTTPRequestHandler):
         server_version = "attest-witness"
 
@@ -67,7 +76,7 @@ def make_server(witness: Witness, host: str, port: int) -> http.server.Threading
             if not 0 <= length <= MAX_REQUEST:
                 self._send(413, b"request too large\n")
                 return
-            status, body = witness.handle(self.rfile.read(length), int(time.time()))
+            status, body = witness.handle(self.rfile.read(length), clock())
             self._send(status, body)
 
         def _send(self, status: int, body: bytes) -> None:
