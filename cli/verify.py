@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -104,6 +105,22 @@ def default_state_path() -> Path:
 )
 @click.option("--challenge", help="With --credential: a presentation's expected challenge.")
 @click.option("--domain", help="With --credential: a presentation's expected domain.")
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="Print only the decision line (the exit status says it too).",
+)
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Show every step of every bundle, passed ones too."
+)
+@click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour the decision line: auto colours it on a terminal unless NO_COLOR is set.",
+)
 @handle_errors
 def verify(
     bundles: tuple[Path, ...],
@@ -121,6 +138,9 @@ def verify(
     issuers: tuple[str, ...],
     challenge: str | None,
     domain: str | None,
+    quiet: bool,
+    verbose: bool,
+    color: str,
 ) -> None:
     """Verify BUNDLES offline under your policy and print the decision with every reason
     (a BUNDLES of - reads one from standard input).
@@ -138,6 +158,9 @@ def verify(
     from attest.verifier.pipeline import verify as verify_bundles
     from attest.verifier.state import VerifierState
 
+    if quiet and (verbose or as_json):
+        raise UsageError("cli.usage", "--quiet excludes --verbose and --json")
+    view = _View(quiet=quiet, verbose=verbose, color=_color(color))
     if sum(map(is_stdio, bundles)) > 1:
         raise UsageError("cli.usage", "standard input (-) can be read only once")
     if w3c:
@@ -167,7 +190,7 @@ def verify(
         }
         if given := [name for name, value in local.items() if value]:
             raise UsageError("cli.usage", f"{', '.join(given)}: the server decides under its own")
-        _verify_remote(server, list(bundles), as_json)
+        _verify_remote(server, list(bundles), as_json, view)
         return
     if policy_file is None:
         raise UsageError("cli.usage", "give your policy with --policy (or use --server)")
@@ -209,7 +232,7 @@ def verify(
     if as_json:
         click.echo(json.dumps(decision.to_json(), indent=2))
     else:
-        _render(decision.to_json())
+        _render(decision.to_json(), view)
     malformed = decision.malformed
     if malformed:
         name, check = malformed[0]
@@ -273,7 +296,7 @@ def _verify_w3c(
     raise click.exceptions.Exit(EXIT_ACCEPT if ok else EXIT_REJECT)
 
 
-def _verify_remote(server: str, bundles: list[Path], as_json: bool) -> None:
+def _verify_remote(server: str, bundles: list[Path], as_json: bool, view: _View) -> None:
     """Post the bundles to the server (several: decided together, k-of-n); print its
     decision; exit as a local verification."""
     from attest.client import ServiceClient
@@ -285,7 +308,7 @@ def _verify_remote(server: str, bundles: list[Path], as_json: bool) -> None:
         click.echo(json.dumps(result.decision, indent=2))
     else:
         try:
-            _render(result.decision)
+            _render(result.decision, view)
         except (KeyError, TypeError, AttributeError) as exc:
             raise RemoteError("client.bad_response", f"not a decision: {exc}") from None
     if result.error is not None:
@@ -308,8 +331,29 @@ def _consistency(path: Path) -> ConsistencyProof:
         raise error(exc.code, f"{path}: {exc.message}") from None
 
 
-def _render(d: Mapping[str, Any]) -> None:
-    """The decision (its JSON form, local or from a server) as a table for people.
+@dataclass(frozen=True)
+class _View:
+    """How much of a decision to show, and whether in colour (None: on a terminal only)."""
+
+    quiet: bool = False
+    verbose: bool = False
+    color: bool | None = None
+
+
+def _color(choice: str) -> bool | None:
+    """``--color``: always, never, or (auto) on a terminal unless ``NO_COLOR`` is set to
+    anything non-empty (no-color.org)."""
+    if choice == "always":
+        return True
+    if choice == "never" or os.environ.get("NO_COLOR"):
+        return False
+    return None
+
+
+def _render(d: Mapping[str, Any], view: _View) -> None:
+    """The decision (its JSON form, local or from a server) as a table for people: the
+    decision line, then (unless quiet) the dimensions, each bundle with its failed and
+    not-applicable steps (every step when verbose), and the reasons.
 
     Subjects, reasons and units can come from a stranger's credential: every line is made
     printable first, so no terminal escape sequence in a bundle reaches the terminal.
@@ -322,7 +366,9 @@ def _render(d: Mapping[str, Any]) -> None:
     verdict = printable(str(d["decision"]).upper())
     color = colors.get(str(d["decision"]), "red")
     subject = printable(str(d["subject"] or "(no single subject)"))
-    click.secho(f"{verdict}  {subject}", fg=color, bold=True)
+    click.secho(f"{verdict}  {subject}", fg=color, bold=True, color=view.color)
+    if view.quiet:
+        return
     if d["pact"]:
         echo(f"pact       {d['pact']}")
     evaluators = d["evaluators"]
@@ -352,7 +398,11 @@ def _render(d: Mapping[str, Any]) -> None:
         if b.get("supersededBy"):
             state = f"; superseded by {b['supersededBy']}"
         echo(f"{b['bundle']}  (issuer {who}{state})")
-        for c in b["checks"]:
+        shown = [c for c in b["checks"] if view.verbose or c["result"] != "pass"]
+        if len(shown) < len(b["checks"]):
+            passed = len(b["checks"]) - len(shown)
+            echo(f"  ok   {passed} step(s) passed (--verbose lists them)")
+        for c in shown:
             mark = {"pass": "ok  ", "fail": "FAIL", "not-applicable": "n/a "}[c["result"]]
             code = f"{c['code']}: " if c["code"] and c["result"] == "fail" else ""
             echo(f"  {mark} {c['step']:<22} {code}{c['reason']}")

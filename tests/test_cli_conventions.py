@@ -189,3 +189,36 @@ def test_issue_refuses_an_existing_output(eworld: dict[str, Any], keys: dict[str
     assert log_size(eworld["log"]) == before  # nothing signed or logged
     ok(run(*issue_args(eworld, keys, out, "--force")))
     parse_bundle(out.read_bytes())
+
+
+# --- 4. --quiet, --verbose and colour --------------------------------------------------------
+
+
+def test_quiet_prints_only_the_decision_line(vfiles: dict[str, Any]) -> None:
+    r = ok(run("verify", vfiles["bundle"], *vfiles["args"], "--quiet"))
+    assert r.stdout.splitlines() == [r.stdout.splitlines()[0]]
+    assert r.stdout.startswith("ACCEPT  ")
+    assert_error(run("verify", vfiles["bundle"], *vfiles["args"], "-q", "--json"), "cli.usage")
+
+
+def test_the_table_shows_failed_and_skipped_steps_and_verbose_all(vfiles: dict[str, Any]) -> None:
+    default = ok(run("verify", vfiles["bundle"], *vfiles["args"])).stdout
+    verbose = ok(run("verify", vfiles["bundle"], *vfiles["args"], "--verbose")).stdout
+    steps = [line for line in verbose.splitlines() if line.startswith("  ok   ")]
+    assert len(steps) > 3
+    assert not any(line in default.splitlines() for line in steps)
+    assert f"  ok   {len(steps)} step(s) passed (--verbose lists them)" in default
+    skipped = [line for line in verbose.splitlines() if line.startswith("  n/a  ")]
+    assert skipped and all(line in default.splitlines() for line in skipped)
+
+
+def test_colour_only_when_wanted(vfiles: dict[str, Any]) -> None:
+    argv = ["verify", str(vfiles["bundle"]), *map(str, vfiles["args"])]
+    esc = "\x1b["
+    # CliRunner(color=True) stands for a terminal
+    tty = CliRunner().invoke(cli, argv, color=True, env={"NO_COLOR": None})
+    assert esc in tty.stdout
+    assert esc not in CliRunner().invoke(cli, argv, color=True, env={"NO_COLOR": "1"}).stdout
+    assert esc not in CliRunner().invoke(cli, [*argv, "--color", "never"], color=True).stdout
+    assert esc not in CliRunner().invoke(cli, argv, color=False).stdout  # a pipe
+    assert esc in CliRunner().invoke(cli, [*argv, "--color", "always"], color=False).stdout

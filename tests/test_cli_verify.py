@@ -123,6 +123,7 @@ def test_accept_exits_0(files: Files) -> None:
             "--status",
             files.status[1],
             "--no-state",
+            "--verbose",
         )
         assert_exit(r, 0)
         assert r.stdout.startswith("ACCEPT")
