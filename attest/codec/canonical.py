@@ -31,6 +31,7 @@ __all__ = [
     "JsonInput",
     "JsonValue",
     "canonicalize",
+    "canonicalize_with_member",
     "es6_number",
     "json_copy",
     "parse_json",
@@ -93,6 +94,45 @@ def canonicalize(value: JsonInput, *, max_depth: int = MAX_DEPTH) -> bytes:
 
 
 _escape = json.encoder.encode_basestring
+
+
+def canonicalize_with_member(
+    canonical_rest: bytes, value: Mapping[str, JsonInput], name: str, *, max_depth: int = MAX_DEPTH
+) -> bytes:
+    """``canonicalize(value)`` for an object ``value`` with member ``name``, given
+    ``canonical_rest``, the canonical bytes of ``value`` without that member.
+
+    JCS writes an object's members sorted, each independently of the others, so the whole is
+    the rest with ``"name":…`` spliced in where ``name`` sorts: only that member and the
+    members sorting after it are written again (a credential's ``proof`` and the few short
+    members after it, instead of the whole credential). The caller vouches that
+    ``canonical_rest`` came from ``canonicalize`` of exactly the other members; when its shape
+    shows otherwise, the whole value is canonicalized instead.
+    """
+    if not (canonical_rest.startswith(b"{") and canonical_rest.endswith(b"}")):
+        return canonicalize(value, max_depth=max_depth)
+    if max_depth < 1:
+        _too_deep(max_depth)
+    order = name.encode("utf-16-be", "surrogatepass")
+    after = {}
+    for key, item in value.items():
+        if not isinstance(key, str):
+            return canonicalize(value, max_depth=max_depth)  # raises json.non_string_key
+        if key.encode("utf-16-be", "surrogatepass") > order:
+            after[key] = item
+    tail = canonicalize(after, max_depth=max_depth)[1:-1]
+    body = canonical_rest[1:-1]
+    if not body.endswith(tail) or (tail and len(body) > len(tail) and body[-len(tail) - 1] != 44):
+        return canonicalize(value, max_depth=max_depth)
+    head = body[: len(body) - len(tail)].removesuffix(b",") if tail else body
+    try:
+        member = (_escape(name) + ":").encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise MalformedError(
+            "json.lone_surrogate", "a string holds an unpaired UTF-16 surrogate"
+        ) from exc
+    member += canonicalize(value[name], max_depth=max_depth - 1)
+    return b"{" + b",".join(part for part in (head, member, tail) if part) + b"}"
 
 
 def _utf16(key: tuple[str, object]) -> bytes:
