@@ -37,7 +37,7 @@ from attest.tlog.tiles import (
 )
 from attest.verifier.state import VerifierState
 
-__all__ = ["TileSource", "proofs_for"]
+__all__ = ["TileSource", "TilesAudit", "audit_tiles", "entry_at", "proofs_for"]
 
 #: A tile is at most 256 hashes; an entry bundle at most 256 entries of up to 64 KiB.
 MAX_TILE = TILE_WIDTH * 32
@@ -202,3 +202,44 @@ def proofs_for(
                     return proofs
                 proofs.append(source.proof(origin, old, new, published))
     return proofs
+
+
+def entry_at(source: TileSource, published: int, index: int) -> bytes:
+    """Entry ``index`` from the published entry bundles of a log of size ``published``."""
+    if not 0 <= index < published:
+        raise UsageError("tiles.bad_index", f"index {index} is not below the size {published}")
+    tile, pos = divmod(index, TILE_WIDTH)
+    width = min(TILE_WIDTH, published - tile * TILE_WIDTH)
+    return decode_bundle(source.tile(published, ENTRIES_LEVEL, tile, width), width)[pos]
+
+
+@dataclass(frozen=True)
+class TilesAudit:
+    size: int
+    root_hash: bytes
+    bundles: int
+
+
+def audit_tiles(source: TileSource, verifier: Verifier, origin: str) -> TilesAudit:
+    """Recompute the root of the published checkpoint from every published entry, and from
+    the published hash tiles; both must be the signed root (raises ``tiles.audit_failed``)."""
+    from attest.tlog.merkle import CompactRange, leaf_hash
+
+    cp = source.checkpoint(verifier, origin).checkpoint
+    cr = CompactRange()
+    bundles = 0
+    for tile in range(0, (cp.size + TILE_WIDTH - 1) // TILE_WIDTH):
+        width = min(TILE_WIDTH, cp.size - tile * TILE_WIDTH)
+        data = source.tile(cp.size, ENTRIES_LEVEL, tile, width)
+        cr.extend(leaf_hash(e) for e in decode_bundle(data, width))
+        bundles += 1
+    from_entries = cr.root() if cp.size else EMPTY_ROOT
+    if from_entries != cp.root_hash:
+        raise VerificationError(
+            "tiles.audit_failed", "the published entries do not give the checkpoint's root"
+        )
+    if source.root(cp.size, cp.size) != cp.root_hash:
+        raise VerificationError(
+            "tiles.audit_failed", "the published hash tiles do not give the checkpoint's root"
+        )
+    return TilesAudit(cp.size, cp.root_hash, bundles)

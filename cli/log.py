@@ -17,7 +17,10 @@ from ._keys import load_signing_key
 
 if TYPE_CHECKING:
     from attest.store.log import Log
+    from attest.tiles_client import TileSource
+    from attest.tlog.consistency import ConsistencyProof
     from attest.tlog.entry import LogEntry
+    from attest.tlog.note import Verifier
     from attest.tlog.proof import TlogProof
 
 __all__ = ["log"]
@@ -46,6 +49,37 @@ def _open(directory: Path, key: Path | None, *, write: bool, sign: bool) -> Log:
             key = directory / config.key_file
         signer = Ed25519Signer(config.origin, load_signing_key(key).private_key)
     return Log.open(directory, signer, write=write)
+
+
+def _public_options(f: Any) -> Any:
+    f = click.option(
+        "--log-key",
+        metavar="VKEY",
+        help="The log's note verifier key: read DIRECTORY|URL as published tiles.",
+    )(f)
+    return click.option(
+        "--origin", help="With --log-key: the origin expected (default: the key's name)."
+    )(f)
+
+
+def _public(
+    location: str, origin: str | None, log_key: str | None
+) -> tuple[TileSource, str, Verifier] | None:
+    """The published log at ``location`` when read by its public key, else None (a log
+    directory of this machine)."""
+    from attest.errors import UsageError
+
+    if log_key is None:
+        if origin is not None:
+            raise UsageError("cli.usage", "--origin goes with --log-key")
+        if location.startswith(("http://", "https://")):
+            raise UsageError("cli.usage", "a URL of published tiles needs --log-key")
+        return None
+    from attest.tiles_client import TileSource
+    from attest.tlog.checkpoint import parse_verifier_key
+
+    verifier = parse_verifier_key(log_key)
+    return TileSource(location), origin or verifier.name, verifier
 
 
 def _emit(data: dict[str, Any] | list[Any], as_json: bool, text: str) -> None:
@@ -288,16 +322,52 @@ def _check_proof(proof: TlogProof, entry: bytes, vkey: str, index: int) -> None:
 
 
 @log.command()
-@click.argument("directory", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.argument("directory", metavar="DIRECTORY|URL")
 @click.option("--old", "old_size", type=int, required=True, help="The older tree size.")
 @click.option("--new", "new_size", type=int, help="The newer size (default: the checkpoint's).")
+@_public_options
 @click.option("--json", "as_json", is_flag=True)
 @handle_errors
-def consistency(directory: Path, old_size: int, new_size: int | None, as_json: bool) -> None:
+def consistency(
+    directory: str,
+    old_size: int,
+    new_size: int | None,
+    origin: str | None,
+    log_key: str | None,
+    as_json: bool,
+) -> None:
     """Print an RFC 9162 consistency proof between two tree sizes.
 
     With --json, the form 'attest verify --consistency' reads (attest.tlog.consistency).
+    With --log-key, DIRECTORY|URL is a log's published tiles (attest log publish).
     """
+
+    public = _public(directory, origin, log_key)
+    if public is not None:
+        source, name, verifier = public
+        published = source.checkpoint(verifier, name).checkpoint.size
+        new = published if new_size is None else new_size
+        if not 0 <= old_size <= new <= published or new == 0:
+            from attest.errors import UsageError
+
+            raise UsageError("log.bad_size", f"sizes must be 0 <= old <= new <= {published}")
+        proof = source.proof(name, old_size, new, published)
+    else:
+        proof = _local_consistency(Path(directory), old_size, new_size)
+    new = proof.new_size
+    if as_json:
+        click.echo(proof.to_json().decode("utf-8"))
+        return
+    old_root = _b64(proof.old_root) if old_size else None
+    lines = [
+        f"old {old_size} {old_root}",
+        f"new {new} {_b64(proof.new_root)}",
+        *(_b64(h) for h in proof.proof),
+    ]
+    click.echo("\n".join(lines))
+
+
+def _local_consistency(directory: Path, old_size: int, new_size: int | None) -> ConsistencyProof:
     from attest.tlog.consistency import ConsistencyProof
 
     with _open(directory, None, write=False, sign=False) as lg:
@@ -311,25 +381,35 @@ def consistency(directory: Path, old_size: int, new_size: int | None, as_json: b
             new_root=lg.tree_hash(new),
             proof=hashes,
         )
-    if as_json:
-        click.echo(proof.to_json().decode("utf-8"))
-        return
-    old_root = _b64(proof.old_root) if old_size else None
-    lines = [
-        f"old {old_size} {old_root}",
-        f"new {new} {_b64(proof.new_root)}",
-        *(_b64(h) for h in proof.proof),
-    ]
-    click.echo("\n".join(lines))
+    return proof
 
 
 @log.command()
-@click.argument("directory", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.argument("directory", metavar="DIRECTORY|URL")
+@_public_options
 @click.option("--json", "as_json", is_flag=True)
 @handle_errors
-def audit(directory: Path, as_json: bool) -> None:
-    """Recompute every tile and the root from the entries; exit 1 naming the first mismatch."""
-    with _open(directory, None, write=False, sign=False) as lg:
+def audit(directory: str, origin: str | None, log_key: str | None, as_json: bool) -> None:
+    """Recompute every tile and the root from the entries; exit 1 naming the first mismatch.
+
+    With --log-key, DIRECTORY|URL is a log's published tiles: the root is recomputed from
+    every published entry and from the hash tiles, and checked against the signed checkpoint.
+    """
+    public = _public(directory, origin, log_key)
+    if public is not None:
+        from attest.tiles_client import audit_tiles
+
+        source, name, verifier = public
+        found = audit_tiles(source, verifier, name)
+        pdata = {"ok": True, "size": found.size, "root": _b64(found.root_hash),
+                 "bundles": found.bundles}  # fmt: skip
+        ptext = (
+            f"ok: {found.size} published entries in {found.bundles} entry bundles and the hash "
+            f"tiles reproduce root {pdata['root']}, signed by the log's key"
+        )
+        _emit(pdata, as_json, ptext)
+        return
+    with _open(Path(directory), None, write=False, sign=False) as lg:
         report = lg.audit()
     data = {
         "ok": True,
@@ -346,12 +426,30 @@ def audit(directory: Path, as_json: bool) -> None:
 
 
 @log.command()
-@click.argument("directory", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.argument("directory", metavar="DIRECTORY|URL")
+@_public_options
 @click.option("--json", "as_json", is_flag=True)
 @handle_errors
-def show(directory: Path, as_json: bool) -> None:
-    """Print the log's origin, key, size, root and latest checkpoint."""
-    with _open(directory, None, write=False, sign=False) as lg:
+def show(directory: str, origin: str | None, log_key: str | None, as_json: bool) -> None:
+    """Print the log's origin, key, size, root and latest checkpoint.
+
+    With --log-key, DIRECTORY|URL is a log's published tiles (no log.json needed); the
+    checkpoint is checked against that key.
+    """
+    public = _public(directory, origin, log_key)
+    if public is not None:
+        source, name, verifier = public
+        signed = source.checkpoint(verifier, name)
+        data = {
+            "origin": name,
+            "verifier_key": log_key,
+            "size": signed.checkpoint.size,
+            "root": _b64(signed.checkpoint.root_hash),
+            "checkpoint": (source.read("checkpoint", 1 << 16) or b"").decode(),
+        }
+        _emit(data, as_json, _show_text(data))
+        return
+    with _open(Path(directory), None, write=False, sign=False) as lg:
         data = {
             "origin": lg.origin,
             "verifier_key": lg.config.vkey,
@@ -359,7 +457,11 @@ def show(directory: Path, as_json: bool) -> None:
             "root": _b64(lg.root_hash),
             "checkpoint": lg.checkpoint_note.decode(),
         }
-    text = "\n".join(
+    _emit(data, as_json, _show_text(data))
+
+
+def _show_text(data: dict[str, Any]) -> str:
+    return "\n".join(
         [
             f"origin:       {data['origin']}",
             f"verifier key: {data['verifier_key']}",
@@ -367,7 +469,22 @@ def show(directory: Path, as_json: bool) -> None:
             f"root:         {data['root']}",
         ]
     )
-    _emit(data, as_json, text)
+
+
+@log.command()
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.argument("dest", metavar="DIR", type=click.Path(path_type=Path, file_okay=False))
+@handle_errors
+def publish(directory: Path, dest: Path) -> None:
+    """Write the log's public files into DIR for any static server: checkpoint (cosigned when
+    the witnesses cosigned it), tile/… and tile/entries/…, and nothing else (not log.json,
+    index.sqlite, lock, pending or the key's path). Tiles first, the checkpoint last."""
+    from attest.store.publish import publish as write_public
+
+    with _open(directory, None, write=False, sign=False) as lg:
+        written, kept = write_public(lg, dest)
+        size = lg.checkpoint_size
+    click.echo(f"published size {size} to {dest}: {written} tiles written, {kept} unchanged")
 
 
 @log.command("witness")

@@ -210,3 +210,92 @@ def test_log_witness_and_prove_from_the_command_line(tmp_path: Path, witnesses: 
         witnesses=[w.verifier() for w in witness_signers()],
     )
     assert len(signed.cosignatures) == 2
+
+
+def test_the_counterparty_needs_only_public_data(tmp_path: Path, witnesses: Witnesses) -> None:
+    """attest log publish writes the public files only; show, audit, consistency and proof
+    verify work on them (a mirror directory and HTTP) with the log's key, without log.json."""
+    import functools
+    import http.server
+    import json
+
+    from click.testing import CliRunner
+
+    from attest_cli.main import cli
+
+    from .helpers.verify_world import witness_vkey
+
+    def run(*args: str) -> tuple[int, str]:
+        r = CliRunner().invoke(cli, list(args), env={"ATTEST_PASSPHRASE": None})
+        return r.exit_code, r.output
+
+    log_dir, pub = tmp_path / "log", tmp_path / "public"
+    with Log.create(log_dir, SIGNER) as log:
+        fill(log, b"p", 300)
+        log.checkpoint()
+        cosigned.witness_checkpoint(log, witnesses.urls)
+        entry = log.entry(257)
+    (tmp_path / "entry.bin").write_bytes(entry)
+    code, out = run("log", "publish", str(log_dir), str(pub))
+    assert code == 0, out
+    public = sorted(p.relative_to(pub).as_posix() for p in pub.rglob("*") if p.is_file())
+    assert public[0] == "checkpoint" and all(p.startswith("tile/") for p in public[1:])
+    assert not {"log.json", "index.sqlite", "lock", "pending", "cosigned.json"} & set(public)
+    assert b"\n\n" in (pub / "checkpoint").read_bytes()
+    assert (pub / "checkpoint").read_bytes().count("\u2014 ".encode()) == 3  # cosigned
+    code, out = run("log", "prove", str(log_dir), "--index", "257", "-o", str(tmp_path / "p"))
+    assert code == 0, out
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(pub))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        vkey = SIGNER.verifier().vkey()
+        for where in (str(pub), url):
+            code, out = run("log", "show", where, "--log-key", vkey, "--json")
+            assert code == 0, out
+            assert json.loads(out)["size"] == 300
+            code, out = run("log", "audit", where, "--log-key", vkey, "--origin", ORIGIN)
+            assert code == 0 and out.startswith("ok: 300 published entries"), out
+            code, out = run("log", "consistency", where, "--log-key", vkey, "--old", "7")
+            assert code == 0, out
+            with Log.open(log_dir, write=False) as lg:
+                expected = [base64_lines(h) for h in lg.consistency_proof(7, 300)]
+            assert out.splitlines()[2:] == expected
+            wk = (a for i in range(2) for a in ("--witness", witness_vkey(i)))
+            code, out = run("proof", "verify", str(tmp_path / "p"), "--log-key", vkey,
+                            "--tiles", where, "--quorum", "2", *wk)  # fmt: skip
+            assert code == 0 and "cosigned by 2" in out, out
+        code, out = run("proof", "verify", str(tmp_path / "p"), "--log-key", vkey,
+                        "--entry", str(tmp_path / "entry.bin"), "--digest",
+                        str(hash_bytes(b"p257")))  # fmt: skip
+        assert code == 0, out
+        code, out = run("proof", "verify", str(tmp_path / "p"), "--log-key", vkey,
+                        "--entry", str(tmp_path / "entry.bin"), "--digest",
+                        str(hash_bytes(b"p258")))  # fmt: skip
+        assert code == 1 and "proof.other_digest" in out, out
+        (tmp_path / "other.bin").write_bytes(entry.replace(b"text/plain", b"text/plaiN"))
+        code, out = run("proof", "verify", str(tmp_path / "p"), "--log-key", vkey,
+                        "--entry", str(tmp_path / "other.bin"))  # fmt: skip
+        assert code == 1, out
+        # a damaged published tile is found by the audit
+        tile = pub / "tile" / "entries" / "000"
+        tile.write_bytes(tile.read_bytes().replace(b"text/plain", b"text/plaiN", 1))
+        code, out = run("log", "audit", str(pub), "--log-key", vkey)
+        assert code == 1 and "tiles.audit_failed" in out, out
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def base64_lines(h: bytes) -> str:
+    import base64
+
+    return base64.b64encode(h).decode()
