@@ -15,6 +15,7 @@ from ._errors import handle_errors, printable
 from ._input import is_stdio, read_input
 from ._keys import load_signing_key
 from ._output import refuse_existing, write_output
+from ._passphrase import passphrase_options
 
 if TYPE_CHECKING:
     from attest.evaluation.credential import SupersededRef
@@ -124,6 +125,7 @@ def _now(value: str | None) -> datetime:
     help="Overwrite an existing output file (without it an existing bundle, perhaps one already "
     "handed out or revoked, is never replaced).",
 )
+@passphrase_options
 @handle_errors
 def issue(
     key: Path,
@@ -148,7 +150,8 @@ def issue(
     """Log evidence, sign an evaluation credential, log it, and write the bundle.
 
     The pact's obligations are judged against the results here: outcomes and the verdict
-    are computed, never typed in. Passphrases come from ATTEST_PASSPHRASE or a prompt.
+    are computed, never typed in. Passphrases come from --passphrase-file, --passphrase-fd,
+    ATTEST_PASSPHRASE or a prompt on the terminal.
     """
     from attest.codec.duration import parse_duration
     from attest.errors import UsageError

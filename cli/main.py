@@ -10,6 +10,7 @@ from attest import __version__
 from attest.errors import AttestError
 
 from ._errors import DEBUG, printable
+from ._passphrase import passphrase_options
 from .demo import demo
 from .issue import inspect, issue
 from .key import key
@@ -61,6 +62,7 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
     help="Print the version of attest and of the crypto libraries underneath, and exit.",
 )
 @click.option("--debug", is_flag=True, help="On any error, print its traceback too.")
+@passphrase_options
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
     """attest: sign, log and verify evidence about AI agents."""

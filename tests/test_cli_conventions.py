@@ -6,6 +6,9 @@ judgement first, starter files, and help text on every option."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -222,3 +225,65 @@ def test_colour_only_when_wanted(vfiles: dict[str, Any]) -> None:
     assert esc not in CliRunner().invoke(cli, [*argv, "--color", "never"], color=True).stdout
     assert esc not in CliRunner().invoke(cli, argv, color=False).stdout  # a pipe
     assert esc in CliRunner().invoke(cli, [*argv, "--color", "always"], color=False).stdout
+
+
+# --- 5. passphrases from a file or a descriptor ----------------------------------------------
+
+
+def test_passphrase_from_a_file(eworld: dict[str, Any], keys: dict[str, Path]) -> None:
+    secret = eworld["dir"] / "pass.txt"
+    secret.write_text(PASS + "\n", encoding="utf-8")
+    out = eworld["dir"] / "b.json"
+    no_env = {"ATTEST_PASSPHRASE": None}
+    ok(run(*issue_args(eworld, keys, out, "--passphrase-file", secret), env=no_env))
+    parse_bundle(out.read_bytes())
+    # on the root group too, for every command that unlocks a key
+    out2 = eworld["dir"] / "b2.json"
+    ok(run("--passphrase-file", secret, *issue_args(eworld, keys, out2), env=no_env))
+    secret.write_text("wrong\n", encoding="utf-8")
+    r = run(
+        *issue_args(eworld, keys, eworld["dir"] / "c.json", "--passphrase-file", secret), env=no_env
+    )
+    assert r.exit_code == 2 and r.stderr.startswith("error: keyfile."), r.stderr
+
+
+def test_passphrase_from_a_descriptor(eworld: dict[str, Any], keys: dict[str, Path]) -> None:
+    read_end, write_end = os.pipe()
+    os.write(write_end, (PASS + "\n").encode())
+    os.close(write_end)
+    try:
+        out = eworld["dir"] / "b.json"
+        argv = [*issue_args(eworld, keys, out), "--passphrase-fd", str(read_end)]
+        ok(run(*argv, env={"ATTEST_PASSPHRASE": None}))
+    finally:
+        os.close(read_end)
+    parse_bundle(out.read_bytes())
+
+
+def test_no_terminal_and_no_passphrase_is_a_clear_error(
+    eworld: dict[str, Any], keys: dict[str, Path]
+) -> None:
+    r = run(*issue_args(eworld, keys, eworld["dir"] / "b.json"), env={"ATTEST_PASSPHRASE": None})
+    # the runner stands for a terminal whose input ends: the prompt is shown, then refused
+    assert r.exit_code == 2, r.output
+    assert r.stderr.splitlines()[-1].startswith("error: key.passphrase_required: ")
+    assert "--passphrase-file" in r.stderr and "interrupted" not in r.output
+
+
+def test_no_terminal_in_a_subprocess(eworld: dict[str, Any], keys: dict[str, Path]) -> None:
+    """A real process with no controlling terminal and empty standard input (as under cron)."""
+    env = {k: v for k, v in os.environ.items() if k != "ATTEST_PASSPHRASE"}
+    argv = [sys.executable, "-c", "from attest_cli.main import main; main()"]
+    argv += [str(a) for a in issue_args(eworld, keys, eworld["dir"] / "b.json")]
+    r = subprocess.run(
+        argv,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        start_new_session=True,
+        timeout=60,
+        check=False,
+    )
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.decode().startswith("error: key.passphrase_required: "), r.stderr
+    assert b"GetPassWarning" not in r.stderr
