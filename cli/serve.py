@@ -176,6 +176,32 @@ def _read_token(path: Path) -> str:
     show_default=True,
     help="Seconds a connection has to send a request's line and headers.",
 )
+@click.option(
+    "--status-source",
+    "status_sources",
+    multiple=True,
+    metavar="DIR|URL",
+    help="POST /verify reads status lists from this directory of published lists (re-read "
+    "when they change) or fetches them under this https:// URL prefix (repeatable).",
+)
+@click.option(
+    "--status-fetch/--no-status-fetch",
+    default=True,
+    show_default=True,
+    help="Fetch status lists under the --status-source URL prefixes.",
+)
+@click.option(
+    "--status-refresh",
+    default=60.0,
+    show_default=True,
+    help="Seconds before a fetched status list is revalidated (never used past the policy's "
+    "status_max_age).",
+)
+@click.option(
+    "--receipt-key",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Sign every POST /verify decision with this key (a JWS receipt; see attest receipt).",
+)
 @click.option("--access-log", is_flag=True, help="Log every request.")
 @handle_errors
 def serve(
@@ -202,6 +228,10 @@ def serve(
     max_connections: int,
     max_connections_per_client: int,
     header_timeout: float,
+    status_sources: tuple[str, ...],
+    status_fetch: bool,
+    status_refresh: float,
+    receipt_key: Path | None,
     access_log: bool,
 ) -> None:
     """Serve the log at --log as C2SP tlog-tiles, and over HTTP take signed submissions
@@ -222,6 +252,7 @@ def serve(
             "serve.missing_extra", f"the server needs: pip install 'attest[server]' ({exc.name})"
         ) from None
     from attest.files import load_policy
+    from attest.service.status_source import check_source
     from attest.store.log import Log, read_config
     from attest.tlog.note import Ed25519Signer
     from attest.tlog.submission import parse_submitters
@@ -234,7 +265,13 @@ def serve(
         add_timeout=add_timeout,
         max_bundle_bytes=max_bundle_size,
         verify_workers=verify_workers,
+        status_sources=tuple(check_source(s) for s in status_sources),
+        status_fetch=status_fetch,
+        status_refresh=status_refresh,
     )
+    if (status_sources or receipt_key) and policy_file is None:
+        raise UsageError("serve.needs_policy", "--status-source and --receipt-key need --policy")
+    receipt_signer = load_signing_key(receipt_key).private_key if receipt_key else None
     limits = ConnectionLimits(
         header_timeout=header_timeout,
         max_connections=max_connections,
@@ -273,6 +310,7 @@ def serve(
             config=config,
             policy_path=policy_file,
             vcapi=vcapi,
+            receipt_key=receipt_signer,
         )
         sock = _listen(host, port)
     except BaseException:
@@ -284,6 +322,8 @@ def serve(
     offers = ["tiles"] if log is not None else []
     offers += [f"submissions from {len(allowed)} key(s)"] if allowed is not None else []
     offers += ["verification"] if policy is not None else []
+    offers += [f"status from {len(status_sources)} source(s)"] if status_sources else []
+    offers += ["signed receipts"] if receipt_signer is not None else []
     if vcapi is not None:
         offers += [f"VC-API issuing as {vcapi.issuer}"] if vcapi.issuer else ["VC-API"]
     what = log.origin if log is not None else "the VC-API"

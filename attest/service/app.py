@@ -29,10 +29,12 @@ from attest.codec.canonical import canonicalize, parse_json
 from attest.errors import AttestError, MalformedError, UsageError, VerificationError
 from attest.evaluation.bundle import CBOR_MEDIA_TYPE, JSON_MEDIA_TYPE
 from attest.keys import did_key
+from attest.keys.ed25519 import PrivateKey
 from attest.service.bounds import check_json_shape
 from attest.service.config import ServiceConfig
 from attest.service.http import error_response, json_response, read_body
 from attest.service.openapi import openapi_document, vcapi_document, with_vcapi
+from attest.service.receipt import sign_receipt
 from attest.service.replay import ReplayGuard
 from attest.service.shared import published_view
 from attest.service.vcapi import VcApi
@@ -78,8 +80,10 @@ class _Service:
         submitters: Mapping[bytes, Submitter] | None,
         config: ServiceConfig,
         policy_path: Path | None,
+        receipt_key: PrivateKey | None = None,
     ) -> None:
         self.log = log
+        self.receipt_key = receipt_key
         self.config = config
         self.origin = log.origin
         if submitters is not None and log.size > log.checkpoint_size:
@@ -107,6 +111,7 @@ class _Service:
                 workers=config.verify_workers,
                 policy_path=policy_path,
                 limit=config.verify_queue,
+                config=config,
             )
             if policy is not None
             else None
@@ -277,15 +282,20 @@ class _Service:
                 check_json_shape(body)
             bundles: bytes | list[bytes] = _bundle_array(body) if first == b"[" else body
             self.follow()
+            now = datetime.now(UTC)
             outcome = await self.verifier.run(
                 bundles,
-                datetime.now(UTC),
+                now,
                 self.published.snapshot.size,
                 self.config.verify_timeout,
             )
         if outcome.malformed is not None:
             code, message = outcome.malformed
             return error_response(MalformedError(code, message), {"decision": outcome.decision})
+        if self.receipt_key is not None:
+            shown = [bundles] if isinstance(bundles, bytes) else bundles
+            receipt = sign_receipt(self.receipt_key, outcome.decision, shown, now)
+            return json_response({**outcome.decision, "receipt": receipt})
         return json_response(outcome.decision)
 
     # --- the rest --------------------------------------------------------------------------
@@ -355,6 +365,7 @@ def create_app(
     config: ServiceConfig | None = None,
     policy_path: Path | None = None,
     vcapi: VcApi | None = None,
+    receipt_key: PrivateKey | None = None,
 ) -> Starlette:
     """The service for ``log``, which it owns from now on (closed when the app shuts down).
 
@@ -362,7 +373,9 @@ def create_app(
     takes submissions signed by those keys; without, the server is read-only and follows
     the log's ``checkpoint`` file. With ``policy``, ``POST /verify`` decides under it
     (``policy_path`` is needed for worker processes, which load it themselves). With
-    ``vcapi``, the VC-API routes are served too; without a log, only they are.
+    ``vcapi``, the VC-API routes are served too; without a log, only they are. With
+    ``receipt_key``, each ``POST /verify`` answer carries a ``receipt``: the decision signed
+    (:mod:`attest.service.receipt`).
     """
     handlers = {AttestError: _attest_error, HTTPException: _http_error, Exception: _internal_error}
     extra = vcapi.routes() if vcapi is not None else []
@@ -380,7 +393,7 @@ def create_app(
             Route("/openapi.json", openapi_json, methods=["GET"]),
         ]
         return Starlette(routes=routes, exception_handlers=handlers)
-    svc = _Service(log, policy, submitters, config or ServiceConfig(), policy_path)
+    svc = _Service(log, policy, submitters, config or ServiceConfig(), policy_path, receipt_key)
     if vcapi is not None:
         svc.openapi = with_vcapi(svc.openapi, vcapi)
     routes = [

@@ -43,6 +43,13 @@ class ServiceConfig:
     max_skew: int = MAX_SKEW
     #: Nonces remembered inside the replay window (429 past it).
     replay_capacity: int = 1_000_000
+    #: Where ``POST /verify`` finds status lists: directories and URL prefixes
+    #: (:mod:`attest.service.status_source`).
+    status_sources: tuple[str, ...] = ()
+    #: Whether URL prefixes are fetched at all (off: only directories and stapled lists).
+    status_fetch: bool = True
+    #: Age of a fetched list's copy at which it is revalidated (conditional GET).
+    status_refresh: float = 60.0
 
     def __post_init__(self) -> None:
         for name in (
@@ -56,7 +63,7 @@ class ServiceConfig:
         ):
             if getattr(self, name) < 1:
                 raise UsageError("service.bad_config", f"{name} must be at least 1")
-        for name in ("batch_wait", "verify_workers"):
+        for name in ("batch_wait", "verify_workers", "status_refresh"):
             if getattr(self, name) < 0:
                 raise UsageError("service.bad_config", f"{name} must not be negative")
         for name in ("checkpoint_interval", "add_timeout", "read_timeout", "verify_timeout"):

@@ -27,10 +27,14 @@ from typing import Any
 
 from attest.errors import AttestError, LimitExceededError, UsageError
 from attest.evaluation.bundle import Bundle, parse_bundle
+from attest.evaluation.inspection import credential_document
 from attest.files import load_policy
+from attest.service.config import ServiceConfig
 from attest.service.published import tile_reader
+from attest.service.status_source import StatusSources
 from attest.tlog.merkle import range_hash
 from attest.tlog.tiles import TileCache
+from attest.vc.status_list import credential_entries
 from attest.verifier.pipeline import verify
 from attest.verifier.policy import Policy
 from attest.verifier.state import Remembered, VerifierState
@@ -54,11 +58,21 @@ class Outcome:
 class _Judge:
     """Verifies bundles under one policy; knows the server's own log by origin and root."""
 
-    def __init__(self, policy: Policy, origin: str, root: Path) -> None:
+    def __init__(
+        self, policy: Policy, origin: str, root: Path, config: ServiceConfig | None = None
+    ) -> None:
         self.policy = policy
         self.origin = origin
         self.root = root
         self.cache = TileCache(256)
+        config = config or ServiceConfig()
+        max_age = policy.freshness.status_max_age
+        self.sources = StatusSources(
+            config.status_sources,
+            fetch=config.status_fetch,
+            refresh=config.status_refresh,
+            max_age=max_age.total_seconds() if max_age is not None else None,
+        )
 
     def _own_tree(self, bundle: Bundle, published: int) -> Remembered | None:
         """The log's own tree at the bundle's checkpoint size, if the bundle is from it.
@@ -87,6 +101,7 @@ class _Judge:
         datas = [data] if isinstance(data, bytes) else list(data)
         items: dict[str, bytes | Bundle] = {}
         own: Remembered | None = None
+        urls: list[str] = []
         for i, raw in enumerate(datas):
             name = BUNDLE_NAME if len(datas) == 1 else f"bundle {i + 1}"
             items[name] = raw
@@ -95,13 +110,17 @@ class _Judge:
             except AttestError:
                 continue  # verify() reports it as the bundle.format step
             items[name] = bundle
+            if self.sources:
+                with contextlib.suppress(AttestError):  # the verifier reports it
+                    urls += [e.list_url for e in credential_entries(credential_document(bundle))]
             tree = self._own_tree(bundle, published)
             if tree is not None and (own is None or tree.size > own.size):
                 own = tree
         state = VerifierState()
         if own is not None:
             state = state.with_checkpoint(self.origin, own)
-        decision = verify(items, self.policy, now=now, state=state)
+        lists = self.sources.lists_for(urls) if self.sources else []
+        decision = verify(items, self.policy, now=now, state=state, status_lists=lists)
         first = None
         if decision.malformed:
             check = decision.malformed[0][1]
@@ -119,9 +138,9 @@ def _unpublished_root(origin: str, size: int) -> bytes:
 _worker: _Judge | None = None
 
 
-def _init_worker(policy_path: str, origin: str, root: str) -> None:
+def _init_worker(policy_path: str, origin: str, root: str, config: ServiceConfig) -> None:
     global _worker
-    _worker = _Judge(load_policy(policy_path), origin, Path(root))
+    _worker = _Judge(load_policy(policy_path), origin, Path(root), config)
 
 
 def _ready() -> int:
@@ -146,6 +165,7 @@ class VerifyPool:
         workers: int = 0,
         policy_path: Path | None = None,
         limit: int = 256,
+        config: ServiceConfig | None = None,
     ) -> None:
         self._limit = limit
         self._running = 0
@@ -160,7 +180,12 @@ class VerifyPool:
                 workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_init_worker,
-                initargs=(os.fspath(policy_path), origin, os.fspath(root)),
+                initargs=(
+                    os.fspath(policy_path),
+                    origin,
+                    os.fspath(root),
+                    config or ServiceConfig(),
+                ),
             )
             self._call = _run_in_worker
             # Start every worker now (each loads the policy), not on the first requests.
@@ -169,7 +194,7 @@ class VerifyPool:
                 job.result(timeout=120)
         else:
             self._executor = ThreadPoolExecutor(1, thread_name_prefix="attest-verify")
-            self._call = _Judge(policy, origin, root).run
+            self._call = _Judge(policy, origin, root, config).run
 
     @contextlib.asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
