@@ -23,11 +23,11 @@ import hashlib
 import math
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from attest.codec.canonical import canonicalize
+from attest.codec.canonical import canonicalize, canonicalize_with_member
 from attest.codec.cbor import decode_cbor, encode_deterministic, to_json_value
 from attest.codec.dates import format_datetime_stamp, parse_datetime_stamp
 from attest.codec.digest import Digest
@@ -315,6 +315,9 @@ class EvaluationClaims:
     outcomes: tuple[Mapping[str, Any], ...]
     evidence: tuple[Mapping[str, Any], ...]
     status: tuple[Mapping[str, Any], ...]
+    logged_digest: Digest | None = field(default=None, compare=False, repr=False)
+    """What the log records for this credential (:func:`credential_digest`), set by
+    :func:`open_credential` from the bytes its signature check already built."""
 
     @property
     def dimensions(self) -> tuple[str, ...]:
@@ -375,9 +378,11 @@ def open_credential(
     is read. With ``now``, a proof whose ``expires`` has passed is refused."""
     if isinstance(secured, bytes):
         doc, how = _open_cose(secured)
+        digest = credential_digest(secured)
     else:
-        doc, how = _open_json(secured, now)
-    return OpenedCredential(doc, EvaluationClaims.from_json(doc), how)
+        doc, how, digest = _open_json(secured, now)
+    claims = replace(EvaluationClaims.from_json(doc), logged_digest=digest)
+    return OpenedCredential(doc, claims, how)
 
 
 def _require(cond: bool, code: str, message: str) -> None:
@@ -385,8 +390,15 @@ def _require(cond: bool, code: str, message: str) -> None:
         raise VerificationError(code, message)
 
 
-def _open_json(doc: Mapping[str, Any], now: datetime | None) -> tuple[Mapping[str, Any], str]:
+def _open_json(
+    doc: Mapping[str, Any], now: datetime | None
+) -> tuple[Mapping[str, Any], str, Digest]:
     proof = data_integrity.verify_proof(doc, expected_proof_purpose="assertionMethod", now=now)
+    if proof.canonical_document is None:
+        digest = credential_digest(doc)
+    else:  # the same bytes as canonicalize(doc), from the document the proof check wrote
+        whole = canonicalize_with_member(proof.canonical_document, doc, "proof")
+        digest = Digest(hashlib.sha256(whole).digest())
     issuer = doc.get("issuer")
     _require(
         proof.controller == issuer,
@@ -399,7 +411,7 @@ def _open_json(doc: Mapping[str, Any], now: datetime | None) -> tuple[Mapping[st
         from attest.vc import jsonld, model
 
         model.check_agreement(doc, jsonld.expand_safe(doc))
-    return doc, f"{proof.cryptosuite} proof by {proof.verification_method}"
+    return doc, f"{proof.cryptosuite} proof by {proof.verification_method}", digest
 
 
 def _open_cose(data: bytes) -> tuple[Mapping[str, Any], str]:

@@ -24,9 +24,9 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Final, NoReturn
+from typing import Final, NoReturn, cast
 
 from attest.codec import multibase
 from attest.codec.canonical import JsonInput, JsonValue, canonicalize, json_copy
@@ -187,6 +187,9 @@ class VerifiedProof:
     challenge: str | None
     id: str | None = None
     previous_proof: tuple[str, ...] = ()
+    canonical_document: bytes | None = field(default=None, repr=False, compare=False)
+    """The RFC 8785 bytes of the document as signed (eddsa-jcs-2022 only), so that a caller
+    needing them (the logged credential digest) does not canonicalize the document again."""
 
 
 def signing_input(
@@ -554,15 +557,18 @@ def _previous_not_found(name: str, error: type[AttestError], where: str = "") ->
 
 
 def _split(secured: JsonInput) -> tuple[dict[str, JsonValue], JsonValue]:
-    """The unsecured document (a checked plain copy without ``proof``) and the ``proof`` value."""
+    """The unsecured document (a shallow view without ``proof``) and the ``proof`` value.
+
+    Nothing is deep-copied: the proof members are read with type checks, and canonicalizing
+    the document and the proof configuration refuses whatever is not JSON that JCS encodes
+    (what a strict copy used to check first) before any signature can verify. The
+    eddsa-rdfc-2022 path makes its own checked copy before JSON-LD processing."""
     if not isinstance(secured, Mapping):
         raise MalformedError("di.bad_document", "a secured document is a JSON object")
-    document = json_copy(secured)
-    if not isinstance(document, dict):  # unreachable for a Mapping; narrows the type
-        raise MalformedError("di.bad_document", "a secured document is a JSON object")
-    if "proof" not in document:
+    if "proof" not in secured:
         raise MalformedError("di.missing_proof", "the document has no 'proof'")
-    return document, document.pop("proof")
+    document = {key: value for key, value in secured.items() if key != "proof"}
+    return cast(dict[str, JsonValue], document), cast(JsonValue, secured["proof"])
 
 
 def _verify_one(
@@ -647,8 +653,10 @@ def _verify_one(
     suite = fields["cryptosuite"]
     options = {k: v for k, v in proof.items() if k != _PROOF_VALUE}
     document_hash = document_hashes.get(suite)
+    canonical: bytes | None = None
     if document_hash is None:
-        document_hash = hashlib.sha256(_canonical_document(document, suite)).digest()
+        canonical = _canonical_document(document, suite)
+        document_hash = hashlib.sha256(canonical).digest()
         document_hashes[suite] = document_hash
     config_hash = hashlib.sha256(_canonical_proof_config(document, options, suite)).digest()
     public_key.verify(config_hash + document_hash, signature)
@@ -665,6 +673,7 @@ def _verify_one(
         challenge=proof_challenge,
         id=proof_id if isinstance(proof_id, str) else None,
         previous_proof=_previous_ids(proof, ""),
+        canonical_document=canonical if suite == EDDSA_JCS_2022 else None,
     )
 
 

@@ -363,8 +363,12 @@ def inclusion_credential(given: Given, known: Known) -> Outcome:
     bundle = known.parsed
     entry = bundle.credential_entry
     e = entry.decoded
+    # The digest the signature check computed from the bytes it canonicalized, when it ran.
+    claims = known.claims
+    digest = claims.logged_digest if claims is not None else None
     require(
-        e.kind == "credential" and e.digest == credential_digest(bundle.credential),
+        e.kind == "credential"
+        and e.digest == (digest if digest is not None else credential_digest(bundle.credential)),
         "inclusion.credential_mismatch",
         "the logged credential entry does not record this credential",
     )
