@@ -19,6 +19,8 @@ from ._passphrase import passphrase_options
 
 if TYPE_CHECKING:
     from attest.evaluation.credential import SupersededRef
+    from attest.evaluation.pact import Pact
+    from attest.evaluation.results import Results
     from attest.keys.ed25519 import PrivateKey
     from attest.vc.status_list import StatusEntry
 
@@ -114,7 +116,6 @@ def _now(value: str | None) -> datetime:
 @click.option(
     "-o",
     "--output",
-    required=True,
     type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
     help="Where to write the bundle; - writes it to standard output (the report goes to "
     "standard error then).",
@@ -124,6 +125,16 @@ def _now(value: str | None) -> datetime:
     is_flag=True,
     help="Overwrite an existing output file (without it an existing bundle, perhaps one already "
     "handed out or revoked, is never replaced).",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Judge the results against the pact and show the outcomes; sign, log and write nothing.",
+)
+@click.option(
+    "--allow-fail",
+    is_flag=True,
+    help="Issue even when the verdict is fail (a credential that records the failure).",
 )
 @passphrase_options
 @handle_errors
@@ -144,8 +155,10 @@ def issue(
     same_key: bool,
     supersedes: Path | None,
     now: str | None,
-    output: Path,
+    output: Path | None,
     force: bool,
+    dry_run: bool,
+    allow_fail: bool,
 ) -> None:
     """Log evidence, sign an evaluation credential, log it, and write the bundle.
 
@@ -162,9 +175,24 @@ def issue(
     from attest.store.log import Log, read_config
     from attest.tlog.note import Ed25519Signer
 
-    refuse_existing(output, force=force)  # before anything is signed or logged
+    if output is None and not dry_run:
+        raise UsageError("cli.usage", "give the bundle's file with -o (or --dry-run)")
+    if output is not None:
+        refuse_existing(output, force=force)  # before anything is signed or logged
     pact = parse_pact(read_input(pact_file, "pact"))
     measured = parse_results(read_input(results, "results"))
+    to_stderr = is_stdio(output)
+    passed = _show_judgement(subject, pact, measured, err=to_stderr)
+    if not passed and not allow_fail:
+        click.echo(
+            "error: issue.verdict_fail: the verdict is fail; fix the results or the pact, or "
+            "give --allow-fail to issue a credential that records the failure",
+            err=True,
+        )
+        raise click.exceptions.Exit(1)
+    if dry_run or output is None:
+        click.echo("dry run: nothing signed, logged or written", err=to_stderr)
+        return
     if status_dir is None and not no_status:
         raise UsageError(
             "issue.no_status",
@@ -223,7 +251,6 @@ def issue(
         )
     data = bundle.encode()
     write_output(output, data, force=force)
-    to_stderr = is_stdio(output)
     if replaced is not None and status_dir is not None:
         _revoke_superseded(status_dir, replaced, err=to_stderr)
     entry = bundle.credential_entry
@@ -237,6 +264,35 @@ def issue(
         f"evidence: {len(bundle.evidence_entries)} item(s); checkpoint covers them all",
         err=to_stderr,
     )
+
+
+def _show_judgement(subject: str, pact: Pact, measured: Results, *, err: bool) -> bool:
+    """Print the verdict and every obligation's outcome, and warn about results the pact does
+    not name and obligations never measured (a typo in a metric name shows as both);
+    whether the verdict is pass."""
+    from attest.evaluation.results import PASS, evaluate
+
+    evaluation = evaluate(subject, pact, measured)
+
+    def echo(line: str) -> None:
+        click.echo(printable(line), err=err)
+
+    echo(f"verdict      {evaluation.verdict} against {pact.id} v{pact.version}")
+    for o in evaluation.outcomes:
+        ob = o.obligation
+        value = "not measured" if o.measured is None else f"measured {o.measured}"
+        echo(
+            f"  {o.outcome:<12} [{ob.dimension}] {ob.metric} {ob.comparator} {ob.threshold} "
+            f"{ob.unit} ({value})"
+        )
+    named = {ob.metric for ob in pact.obligations}
+    for m in measured.measurements:
+        if m.metric not in named:
+            echo(f"warning: the results measure {m.metric}, which the pact does not name")
+    for o in evaluation.outcomes:
+        if o.measured is None:
+            echo(f"warning: obligation {o.obligation.metric} was never measured")
+    return evaluation.verdict == PASS
 
 
 @dataclass(frozen=True)

@@ -287,3 +287,46 @@ def test_no_terminal_in_a_subprocess(eworld: dict[str, Any], keys: dict[str, Pat
     assert r.returncode == 2, r.stderr
     assert r.stderr.decode().startswith("error: key.passphrase_required: "), r.stderr
     assert b"GetPassWarning" not in r.stderr
+
+
+# --- 6. issue shows its judgement first ------------------------------------------------------
+
+
+def test_issue_shows_the_verdict_and_every_outcome(
+    eworld: dict[str, Any], keys: dict[str, Path]
+) -> None:
+    r = ok(run(*issue_args(eworld, keys, eworld["dir"] / "b.json")))
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("verdict      pass against urn:example:pact:support")
+    for metric in ("task_success_rate", "harmful_output_rate", "p95_latency"):
+        assert any(line.startswith("  pass") and metric in line for line in lines[1:4])
+    assert lines.index(next(x for x in lines if x.startswith("wrote "))) > 3
+
+
+def test_dry_run_signs_and_logs_nothing(eworld: dict[str, Any], keys: dict[str, Path]) -> None:
+    before = log_size(eworld["log"])
+    out = eworld["dir"] / "b.json"
+    r = ok(run(*issue_args(eworld, keys, out, "--dry-run"), env={"ATTEST_PASSPHRASE": None}))
+    assert "verdict      pass" in r.stdout and "dry run" in r.stdout
+    assert not out.exists() and log_size(eworld["log"]) == before
+
+
+def test_a_failing_verdict_exits_1_unless_allowed(
+    eworld: dict[str, Any], keys: dict[str, Path]
+) -> None:
+    # a typo in a metric name: the pact's metric is never measured, the typo is not in the pact
+    eworld["results"].write_text(
+        RESULTS_TOML.replace('name = "p95_latency"', 'name = "p95_latncy"'), encoding="utf-8"
+    )
+    before = log_size(eworld["log"])
+    out = eworld["dir"] / "b.json"
+    r = run(*issue_args(eworld, keys, out))
+    assert r.exit_code == 1, r.output
+    assert "verdict      fail" in r.stdout
+    assert "  missing" in r.stdout
+    assert "warning: the results measure p95_latncy, which the pact does not name" in r.stdout
+    assert "warning: obligation p95_latency was never measured" in r.stdout
+    assert r.stderr.startswith("error: issue.verdict_fail: ")
+    assert not out.exists() and log_size(eworld["log"]) == before
+    ok(run(*issue_args(eworld, keys, out, "--allow-fail")))
+    assert log_size(eworld["log"]) > before
