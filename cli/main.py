@@ -17,6 +17,7 @@ from .key import key
 from .log import log
 from .pact import pact
 from .proof import proof
+from .receipt import receipt
 from .serve import serve
 from .status import status
 from .verify import policy, verify
@@ -81,6 +82,7 @@ cli.add_command(policy)
 cli.add_command(serve)
 cli.add_command(witness)
 cli.add_command(proof)
+cli.add_command(receipt)
 
 
 _debug = [False]  # set from --debug before any command runs
