@@ -18,6 +18,7 @@ from .log import log
 from .pact import pact
 from .proof import proof
 from .receipt import receipt
+from .results import results
 from .serve import serve
 from .status import status
 from .verify import policy, verify
@@ -73,6 +74,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 cli.add_command(key)
 cli.add_command(log)
 cli.add_command(pact)
+cli.add_command(results)
 cli.add_command(issue)
 cli.add_command(inspect)
 cli.add_command(demo)

@@ -330,3 +330,20 @@ def test_a_failing_verdict_exits_1_unless_allowed(
     assert not out.exists() and log_size(eworld["log"]) == before
     ok(run(*issue_args(eworld, keys, out, "--allow-fail")))
     assert log_size(eworld["log"]) > before
+
+
+# --- 7. starter files ------------------------------------------------------------------------
+
+
+def test_results_init_fits_the_pact_template(tmp_path: Path) -> None:
+    from attest.evaluation.pact import parse_pact
+    from attest.evaluation.results import evaluate, parse_results
+
+    out = tmp_path / "results.toml"
+    ok(run("results", "init", "-o", out))
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# ")
+    measured = parse_results(text.encode())
+    evaluation = evaluate(SUBJECT, parse_pact(PACT_TEMPLATE.encode()), measured)
+    assert evaluation.verdict == "pass"
+    assert_error(run("results", "init", "-o", out), "cli.exists")
