@@ -76,7 +76,12 @@ def _now(value: str | None) -> datetime:
 )
 @click.option("--valid-for", default="90d", show_default=True, help="Validity, e.g. 90d, 12h.")
 @click.option(
-    "--format", "encoding", type=click.Choice(["json", "cbor"]), default="json", show_default=True
+    "--format",
+    "encoding",
+    type=click.Choice(["json", "cbor"]),
+    default="json",
+    show_default=True,
+    help="The credential's encoding: JSON (W3C Data Integrity) or CBOR (COSE).",
 )
 @click.option(
     "--cose-alg",

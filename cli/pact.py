@@ -30,7 +30,7 @@ template_command(pact, default="pact.toml", what="pact", text=_pact_template)
 
 @pact.command()
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="The pact and its digest as JSON.")
 @handle_errors
 def show(file: Path, as_json: bool) -> None:
     """Parse a pact (TOML or JSON) and print its obligations and digest."""

@@ -347,3 +347,32 @@ def test_results_init_fits_the_pact_template(tmp_path: Path) -> None:
     evaluation = evaluate(SUBJECT, parse_pact(PACT_TEMPLATE.encode()), measured)
     assert evaluation.verdict == "pass"
     assert_error(run("results", "init", "-o", out), "cli.exists")
+
+
+# --- 8. every option has help text -----------------------------------------------------------
+
+#: The commands of this part of the command line; the others' commands join as theirs get help.
+OWNED = {"attest", "verify", "issue", "inspect", "pact", "policy", "results"}
+
+
+def _walk(command: Any, path: str) -> Any:
+    import click
+
+    yield path, command
+    if isinstance(command, click.Group):
+        for name, sub in command.commands.items():
+            yield from _walk(sub, f"{path} {name}")
+
+
+def test_every_option_has_help_text() -> None:
+    import click
+
+    missing = []
+    for path, command in _walk(cli, "attest"):
+        parts = path.split()
+        if (parts[1] if len(parts) > 1 else parts[0]) not in OWNED:
+            continue
+        for param in command.params:
+            if isinstance(param, click.Option) and not (param.help or "").strip():
+                missing.append(f"{path} {param.opts[-1]}")
+    assert missing == []
