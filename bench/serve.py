@@ -311,6 +311,106 @@ def setup(work: Path, bundles: int) -> tuple[list[bytes], Path, Path, Path]:
     return issued, key, subs, policy
 
 
+def status_phase(
+    work: Path, attest: str, count: int, concurrency: int, workers: int
+) -> list[list[object]]:
+    """POST /verify under a fail-closed policy (status_unknown = "reject"): bundles with both
+    status lists stapled, bundles whose lists the server fetches under a loopback prefix, and
+    k-of-n requests of 3 bundles. Every answer must be an accept."""
+    import dataclasses
+    import functools
+    import http.server
+    import threading
+
+    from attest.evaluation.bundle import parse_bundle
+    from attest.vc.status_list import StatusEntry, new_list, status_list_credential
+
+    site = work / "site"
+    (site / "status").mkdir(parents=True)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    http.server.SimpleHTTPRequestHandler.log_message = lambda *a: None  # type: ignore[method-assign]
+    static = http.server.ThreadingHTTPServer((HOST, 0), handler)
+    threading.Thread(target=static.serve_forever, daemon=True).start()
+    base = f"http://{HOST}:{static.server_address[1]}/status/"
+    now = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+    lists = []
+    for purpose in ("revocation", "suspension"):
+        doc = status_list_credential(
+            ISSUER, url=base + purpose, purpose=purpose, bits=new_list(),
+            valid_from=now, valid_until=now + timedelta(days=1),
+        )  # fmt: skip
+        (site / "status" / purpose).write_text(json.dumps(doc))
+        lists.append(doc)
+    signer = note.Ed25519Signer(ORIGIN, LOG_KEY)
+    ev = work / "evidence.json"
+    pact, res = parse_pact(PACT), parse_results(results(now))
+    with Log.create(work / "status-log", signer) as log:
+        reqs = [
+            IssueRequest(
+                f"did:web:agent{i}.example",
+                pact,
+                res,
+                [EvidenceFile(ev)],
+                status=[
+                    StatusEntry(p, i, base + p).to_json() for p in ("revocation", "suspension")
+                ],
+            )
+            for i in range(30)
+        ]
+        issued = [b.encode() for b in issue_many(log=log, issuer=ISSUER, requests=reqs, now=now)]
+        vkey = log.config.vkey
+    stapled = [
+        dataclasses.replace(parse_bundle(b), status_lists=tuple(lists)).encode() for b in issued
+    ]
+    policy = work / "status-policy.toml"
+    policy.write_text(policy_text(vkey).replace('"accept"', '"reject"'))
+    json_type = {"Content-Type": "application/vnd.attest.bundle+json"}
+    cases = [
+        ("stapled lists", [], stapled),
+        ("lists fetched from a loopback issuer (60 s revalidation)", ["--status-source", base],
+         issued),
+        ("3 bundles (k-of-n), stapled lists", [],
+         [b"[" + b",".join(stapled[i : i + 3]) + b"]" for i in range(0, 27, 3)]),
+    ]  # fmt: skip
+    rows: list[list[object]] = []
+    try:
+        for label, extra, bodies in cases:
+            argv = [attest, "serve", "--log", str(work / "status-log"), "--policy", str(policy)]
+            argv += ["--verify-workers", str(workers), "--host", HOST, *extra]
+            server = Server(argv)
+            server.start()
+            try:
+                sent = []
+                for i in range(count):
+                    body = bodies[i % len(bodies)]
+                    sent.append((head("/verify", json_type, len(body)), body))
+                cpu0 = server.cpu()
+                run = asyncio.run(drive(sent, lambda s=server: s.port, concurrency, keep=True))
+                cpu = (server.cpu() - cpu0) / max(1, count) * 1e6
+                accepts = sum(
+                    json.loads(a).get("decision") == "accept" for a in run.answers.values()
+                )
+                if accepts != count and not label.startswith("3 bundles"):
+                    raise SystemExit(f"{label}: {count - accepts} of {count} not accepted")
+                p50, p99 = pcts(run.latencies)
+                rows.append(
+                    [
+                        "POST /verify, status_unknown = reject",
+                        f"{count:,} requests, {label}, {concurrency} connections",
+                        f"{count / run.seconds:,.0f} requests/s",
+                        f"{p50:.1f} / {p99:.1f} ms",
+                        f"{cpu:,.0f} µs",
+                        json.dumps(run.statuses) + f", {accepts} accepts",
+                    ]
+                )
+            finally:
+                server.stop()
+    finally:
+        static.shutdown()
+        static.server_close()
+    return rows
+
+
 def signed_adds(
     items: int, per_request: int, tag: str, respond_async: bool
 ) -> tuple[list[tuple[bytes, bytes]], list[list[SubmittedEntry]]]:
@@ -379,6 +479,9 @@ def main() -> None:
     parser.add_argument("--bundles", type=int, default=100)
     parser.add_argument("--verify-workers", type=int, default=0)
     parser.add_argument("--no-kill", action="store_true")
+    parser.add_argument(
+        "--status-verifies", type=int, default=2000, help="Requests per status-list case."
+    )
     args = parser.parse_args()
     try:
         import uvloop
@@ -396,6 +499,9 @@ def main() -> None:
         argv = [attest, "serve", "--log", str(work / "log"), "--key", str(key)]
         argv += ["--submitters", str(subs), "--policy", str(policy)]
         argv += ["--verify-workers", str(args.verify_workers), "--host", HOST]
+        rows += status_phase(
+            work, attest, args.status_verifies, args.concurrency, args.verify_workers
+        )
         server = Server(argv)
         server.start()
         try:
