@@ -540,8 +540,11 @@ class Model:
             "kid in both headers": cose(
                 protected_bytes, {**unprotected, 4: protected[4]}, payload, signature
             ),
-            "alg EdDSA (-8)": cose(
-                encode_deterministic({**protected, 1: -8}), unprotected, payload, signature
+            "the other Ed25519 alg label": cose(
+                encode_deterministic({**protected, 1: -19 if protected[1] == -8 else -8}),
+                unprotected,
+                payload,
+                signature,
             ),
             "detached payload": cose(protected_bytes, unprotected, None, signature),  # type: ignore[arg-type]
         }
