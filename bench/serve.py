@@ -385,7 +385,8 @@ def status_phase(
                     body = bodies[i % len(bodies)]
                     sent.append((head("/verify", json_type, len(body)), body))
                 cpu0 = server.cpu()
-                run = asyncio.run(drive(sent, lambda s=server: s.port, concurrency, keep=True))
+                port = functools.partial(getattr, server, "port")
+                run = asyncio.run(drive(sent, port, concurrency, keep=True))
                 cpu = (server.cpu() - cpu0) / max(1, count) * 1e6
                 accepts = sum(
                     json.loads(a).get("decision") == "accept" for a in run.answers.values()

@@ -19,7 +19,7 @@ from typing import Any
 
 from attest.codec import b64
 from attest.codec.canonical import parse_json
-from attest.codec.cbor import decode_cbor, encode_deterministic
+from attest.codec.cbor import decode_cbor, encode_deterministic, to_json_value
 from attest.codec.digest import Digest
 from attest.errors import LimitExceededError, MalformedError
 from attest.tlog.checkpoint import Checkpoint, parse_checkpoint
@@ -230,6 +230,13 @@ def _bytes(value: object, what: str) -> bytes:
     return value
 
 
+def _json_object(item: object, what: str) -> Mapping[str, Any]:
+    value = to_json_value(item, code="bundle.bad_field")
+    if not isinstance(value, dict):
+        raise MalformedError("bundle.bad_field", f"{what} must be a map")
+    return value
+
+
 def parse_bundle(data: bytes) -> Bundle:
     """Parse a JSON or CBOR bundle (told apart by the first byte) and check its structure."""
     if not isinstance(data, bytes):
@@ -344,5 +351,8 @@ def parse_bundle(data: bytes) -> Bundle:
             )
         if not all(isinstance(item, Mapping) for item in raw_lists):
             raise MalformedError("bundle.bad_field", "each statusLists item must be an object")
-        lists = tuple(raw_lists)
+        # CBOR maps become the JSON documents they carry (a list's proof is over JSON)
+        lists = tuple(
+            _json_object(item, "statusLists item") if cbor else item for item in raw_lists
+        )
     return Bundle(credential, origin, vkey, tuple(entries), evidence, status, lists)
