@@ -69,6 +69,7 @@ _JOURNAL_MAGIC = b"ATLJ"
 _JOURNAL_HEADER = struct.Struct(">4sIQ")  # magic, version, index of the first record
 _RECORD_HEADER = struct.Struct(">II")  # length, crc32
 _MAX_RECORD = 1 << 16
+_BUNDLE_CACHE = 8  # decoded entry bundles kept (each up to 256 entries)
 _MAX_CONFIG = 64 * 1024
 #: Largest file read from a log folder: a full entry bundle of the largest entries. Every
 #: read refuses symlinks and special files (a stranger's folder may hold /dev/zero).
@@ -160,7 +161,9 @@ class Log:
         self._db: sqlite3.Connection | None = None
         self._index_pool: ThreadPoolExecutor | None = None
         self._tile_cache = TileCache()
-        self._last_bundle: tuple[tuple[int, int], list[bytes]] | None = None
+        # Decoded entry bundles by (tile, width), most recent last: issuing reads back each
+        # credential's entry and its evidence entries, which sit in different bundles.
+        self._bundles: dict[tuple[int, int], list[bytes]] = {}
         self._checkpoint_note = b""
         self._checkpoint = _checkpoint.Checkpoint(config.origin, 0, CompactRange().root())
         # Writer state: the right edge of the tree at the checkpoint, and the journal.
@@ -318,10 +321,12 @@ class Log:
         full = size // TILE_WIDTH
         width = TILE_WIDTH if tile < full else size % TILE_WIDTH
         key = (tile, width)
-        if self._last_bundle is not None and self._last_bundle[0] == key:
-            return self._last_bundle[1]  # consecutive reads (proofs for a batch) share it
-        entries = decode_bundle(self._fetch(ENTRIES_LEVEL, tile, width), width)
-        self._last_bundle = (key, entries)
+        entries = self._bundles.pop(key, None)
+        if entries is None:  # a (tile, width) bundle never changes once written
+            entries = decode_bundle(self._fetch(ENTRIES_LEVEL, tile, width), width)
+            if len(self._bundles) >= _BUNDLE_CACHE:
+                del self._bundles[next(iter(self._bundles))]
+        self._bundles[key] = entries
         return entries
 
     def entry(self, index: int) -> bytes:
