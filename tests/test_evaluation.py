@@ -400,3 +400,13 @@ def test_pass_only_when_the_measurement_satisfies_the_obligation(
         assert result == "pass"
     else:
         assert result == "fail"
+
+
+@pytest.mark.parametrize("comparator", [[">="], {">=": 1}, None, 3])
+def test_a_comparator_that_is_not_text_is_refused_not_crashed_on(comparator: object) -> None:
+    """Regression (found by test_fuzz.py's signed garbage): the verifier rebuilds obligations
+    from a signed credential, where a comparator may be any JSON value; a list made the
+    membership test raise TypeError."""
+    with pytest.raises(MalformedError) as exc:
+        Obligation("a", comparator, 0.9, "ratio", "reliability")  # type: ignore[arg-type]
+    assert exc.value.code == "pact.bad_comparator"

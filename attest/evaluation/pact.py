@@ -115,7 +115,7 @@ class Obligation:
             raise MalformedError(
                 "pact.bad_metric", f"metric name {self.metric!r} must be a lowercase token"
             )
-        if self.comparator not in COMPARATORS:
+        if not isinstance(self.comparator, str) or self.comparator not in COMPARATORS:
             raise MalformedError(
                 "pact.bad_comparator",
                 f"comparator {self.comparator!r} is not one of {', '.join(COMPARATORS)}",
