@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from attest.codec.canonical import canonicalize, canonicalize_with_member
 from attest.codec.cbor import decode_cbor, encode_deterministic, to_json_value
@@ -36,8 +36,11 @@ from attest.evaluation.pact import Obligation
 from attest.evaluation.results import Evaluation, Measurement, judge
 from attest.keys import did_key
 from attest.keys.ed25519 import PrivateKey, PublicKey
-from attest.vc import cose, data_integrity
+from attest.vc import data_integrity
 from attest.vc.contexts import ATTEST_V1, CREDENTIALS_V2
+
+if TYPE_CHECKING:  # COSE is imported where it is used: a JSON credential never needs it
+    from attest.vc import cose
 
 __all__ = [
     "ATTEST_CONTEXT",
@@ -231,7 +234,7 @@ def sign_json(unsigned: Mapping[str, Any], key: PrivateKey) -> dict[str, Any]:
 
 #: The COSE alg ``sign_cose`` writes by default: -8 (EdDSA), the one most deployed COSE
 #: libraries read (specs/cose.md §1). -19 (Ed25519, RFC 9864) on request.
-DEFAULT_COSE_ALG = cose.ALG_EDDSA
+DEFAULT_COSE_ALG = -8  # attest.vc.cose.ALG_EDDSA, without importing COSE at start-up
 
 
 def sign_cose(
@@ -241,6 +244,8 @@ def sign_cose(
 
     ``alg`` is -8 / ``"EdDSA"`` (the default) or -19 / ``"Ed25519"``: the same Ed25519
     signature under either label; the reader accepts both."""
+    from attest.vc import cose
+
     alg_value = cose.alg_from_name(alg)
     _check_issuer(unsigned, key.public_key)
     valid_from = int(parse_datetime_stamp(str(unsigned["validFrom"])).timestamp())
@@ -417,6 +422,8 @@ def _open_json(
 def _open_cose(data: bytes) -> tuple[Mapping[str, Any], str]:
     # Parsed once; the key comes from the protected kid, and the claims are checked against
     # that key after the signature verified.
+    from attest.vc import cose
+
     parsed = cose.parse_sign1(data, max_size=1 << 20)
     kid = parsed.protected.get(cose.HEADER_KID)
     if not isinstance(kid, bytes):
