@@ -35,7 +35,6 @@ from nacl.secret import SecretBox
 
 from attest.errors import AttestError, KeyFileError, MalformedError, UsageError
 from attest.keys import name as _name
-from attest.keys import pem
 from attest.keys.ed25519 import PUBLIC_KEY_SIZE, SEED_SIZE, PrivateKey, PublicKey
 
 __all__ = [
@@ -179,6 +178,8 @@ class KeyFile:
                 "keyfile.passphrase_required", "the key file is encrypted: a passphrase is needed"
             )
         if isinstance(secret, bytes):
+            from attest.keys import pem  # only PEM keys need cryptography (OpenSSL)
+
             with _pem_errors_as_keyfile_errors():
                 return NamedKey(self.name, pem.decode_private_key_pem(secret, passphrase))
         private_key = PrivateKey(_open(secret, passphrase))
@@ -363,6 +364,8 @@ def _parse_pem(data: bytes, name: str | None) -> KeyFile:
     if name is None:
         raise UsageError("keyfile.name_required", "a PEM key file needs a key name given with it")
     check_key_name(name)
+    from attest.keys import pem  # only PEM keys need cryptography (OpenSSL)
+
     if pem.is_encrypted_pem(data):
         return KeyFile(name, "pem", True, None, data)
     with _pem_errors_as_keyfile_errors():
