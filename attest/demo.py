@@ -113,7 +113,11 @@ def run(
     if root.exists() and any(root.iterdir()):
         raise UsageError("demo.not_empty", f"{root} is not empty; give a new directory")
     root.mkdir(parents=True, exist_ok=True)
-    when = (now or datetime.now(UTC)).replace(microsecond=0)
+    # The story runs in the past and ends at ``now``, so every credential and status list it
+    # writes is already valid when the demo ends (and can be served and verified at once):
+    # the first evaluation is issued two hours ago, recertified an hour ago.
+    end = (now or datetime.now(UTC)).replace(microsecond=0)
+    when, later = end - timedelta(hours=2), end - timedelta(hours=1)
     steps: list[DemoStep] = []
 
     def step(title: str, command: str, *lines: str) -> None:
@@ -241,8 +245,7 @@ def run(
     policy = parse_policy(policy_path.read_bytes())
     lists = [_read_json(p) for p in sorted(published.iterdir())]
     bundles = {p.name: p.read_bytes() for p in outputs.values()}
-    later = when + timedelta(hours=1)
-    decision = verify(bundles, policy, now=later, status_lists=lists)
+    decision = verify(bundles, policy, now=when + timedelta(minutes=30), status_lists=lists)
     step(
         "A counterparty decides, offline, under its own policy",
         f"attest status publish {status_dir} --key {key_path} -o {published}\n"
@@ -290,9 +293,9 @@ def run(
         store.record_reason(allocations[0].index, "revocation", "superseded")
         # Dated now, never ahead: a list dated in the future is refused by every verifier
         # (status.not_yet_valid) until that time comes.
-        store.publish(named.private_key, when, timedelta(days=1), published)
+        store.publish(named.private_key, end, timedelta(days=1), published)
     lists = [_read_json(p) for p in sorted(published.iterdir())]
-    check_at = later + timedelta(minutes=5)
+    check_at = end
     alone = verify(
         {outputs["json"].name: bundles[outputs["json"].name]},
         policy,
