@@ -89,7 +89,7 @@ class CrashRun:
             victim.wait()
             self.kills += 1
             self._spawn()
-            if self._wait_holder(10) is not None:
+            if self._wait_holder(30) is not None:
                 self.takeovers.append(time.monotonic() - killed)
 
     def stop(self) -> None:
