@@ -303,6 +303,18 @@ def test_a_newer_credential_supersedes_the_older(issued: Issued) -> None:
     assert any("status.revoked" in r for r in d.reasons)
 
 
+def test_an_evaluation_past_its_recertification_interval_needs_a_successor(
+    issued: Issued,
+) -> None:
+    old = issued()  # its evaluation ended six days before NOW
+    policy = trusting(ISSUER, freshness__max_recertification_interval="5d")
+    d = decide([old], policy)
+    assert not d.accepted
+    failed = [(c.step, c.code) for c in d.bundles[0].failures]
+    assert failed == [("evidence.freshness", "evidence.needs_recertification")]
+    assert decide([old], trusting(ISSUER, freshness__max_recertification_interval="7d")).accepted
+
+
 def test_same_time_credentials_do_not_supersede_each_other(issued: Issued) -> None:
     json_one = issued()
     again = issued()

@@ -198,6 +198,7 @@ def bundle_expiry(
         facts.valid_until,
         _later(facts.valid_from, fresh.max_credential_age),
         _later(facts.period_end, fresh.max_evidence_age),
+        _later(facts.period_end, fresh.max_recertification_interval),
         _later(facts.period_end, policy.decay.expires_after if policy.decay else None),
     ]
     for r in lists:

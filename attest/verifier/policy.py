@@ -112,6 +112,8 @@ class Freshness:
     clock_skew: timedelta = timedelta(minutes=5)
     max_credential_age: timedelta | None = None
     max_evidence_age: timedelta | None = None
+    #: How long an evaluation stands before the evaluator must recertify (a successor).
+    max_recertification_interval: timedelta | None = None
     status_max_age: timedelta = timedelta(days=1)
     status_unknown: str = "reject"
     require_status: bool = True
@@ -206,6 +208,7 @@ _FRESHNESS = {
     "clock_skew",
     "max_credential_age",
     "max_evidence_age",
+    "max_recertification_interval",
     "status_max_age",
     "status_unknown",
     "require_status",
@@ -434,6 +437,7 @@ def _freshness(doc: Mapping[str, Any]) -> Freshness:
         clock_skew=_duration(fresh.get("clock_skew", "5m"), "clock_skew"),
         max_credential_age=optional("max_credential_age"),
         max_evidence_age=optional("max_evidence_age"),
+        max_recertification_interval=optional("max_recertification_interval"),
         status_max_age=_duration(fresh.get("status_max_age", "1d"), "status_max_age"),
         status_unknown=status_unknown,
         require_status=_bool(fresh.get("require_status", True), "require_status"),
@@ -476,6 +480,7 @@ evidence_bytes = "when-available"
 clock_skew = "5m"
 max_credential_age = "180d"   # since the credential's validFrom
 max_evidence_age = "90d"      # since the end of the evaluation period
+# max_recertification_interval = "180d"   # after this, the evaluation needs a successor
 status_max_age = "1d"         # since the status list was published
 status_unknown = "reject"     # no status list to check: reject (fail closed) or accept
 require_status = true         # a credential without a status entry can never be revoked

@@ -503,9 +503,17 @@ def _find_status(
 
 
 def evidence_freshness(given: Given, known: Known) -> Outcome:
-    """§2 evidence.freshness: the evaluation period ended within ``max_evidence_age``."""
+    """§2 evidence.freshness: the evaluation period ended within ``max_evidence_age``, and
+    within ``max_recertification_interval`` (past it the evaluation needs a successor)."""
     facts = known.facts
     age = known.age = max(given.now - facts.period_end, timedelta(0))
+    interval = given.policy.freshness.max_recertification_interval
+    require(
+        interval is None or age <= interval,
+        "evidence.needs_recertification",
+        f"evaluated {format_duration(age)} ago; the policy wants a recertification every "
+        f"{format_duration(interval or timedelta(0))}: a newer credential from this evaluator",
+    )
     limit = given.policy.freshness.max_evidence_age
     if limit is None:
         return not_applicable("the policy sets no maximum evidence age")
@@ -733,7 +741,12 @@ STEPS: tuple[Step, ...] = (
             "di.*",
         ),
     ),
-    Step("evidence.freshness", evidence_freshness, "claims", ("evidence.too_old",)),
+    Step(
+        "evidence.freshness",
+        evidence_freshness,
+        "claims",
+        ("evidence.too_old", "evidence.needs_recertification"),
+    ),
     Step("evidence.decay", evidence_decay, "claims", ("decay.below_floor",)),
     Step("policy.subject", policy_subject, "claims", ("policy.wrong_subject", "policy.wrong_pact")),
     Step("policy.verdict", policy_verdict, "claims", ("policy.verdict_fail",)),
