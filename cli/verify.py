@@ -211,11 +211,12 @@ def verify(
     state_path = None if no_state else (state_file or default_state_path())
     state = load_state(state_path) if state_path is not None else VerifierState()
     inputs = {str(p): read_input(p, "bundle") for p in bundles}
-    if log_tiles:
+    published = [*log_tiles, *(log.tiles for log in policy.logs if log.tiles)]
+    if published:
         from attest.tiles_client import TileSource, proofs_for
 
         logs = {log.origin: log.verifier for log in policy.logs}
-        sources = [TileSource(t) for t in log_tiles]
+        sources = [TileSource(t) for t in published]
         proofs += proofs_for(sources, inputs.values(), state, logs)
     decision = verify_bundles(
         inputs,

@@ -149,3 +149,25 @@ def test_the_cli_reads_tiles_over_http(world: World, served: str, tmp_path: Path
     out = json.loads(r.stdout)
     assert len(out["equivocations"]) == 1
     assert len(load_state(state).equivocations) == 1
+
+
+def test_the_policy_names_where_a_log_publishes(world: World, served: str, tmp_path: Path) -> None:
+    """``tiles = "…"`` on a policy's [[log]] does what --log-tiles does: the remembered state
+    advances without a consistency file."""
+    doc = policy_doc()
+    doc["log"][0]["tiles"] = served
+    policy = tmp_path / "policy.toml"
+    policy.write_text(to_toml(doc))
+    state = tmp_path / "state.json"
+    save_state(state, early(world))
+    lists = []
+    for i, status in enumerate(status_lists(NOW - timedelta(hours=1))):
+        p = tmp_path / f"status{i}.json"
+        p.write_text(json.dumps(status))
+        lists += ["--status", str(p)]
+    bundle = tmp_path / "base.json"
+    bundle.write_bytes(world.b("base").encode())
+    args = ["verify", "--policy", str(policy), "--state", str(state), "--now"]
+    r = CliRunner().invoke(cli, [*args, format_datetime_stamp(NOW), *lists, str(bundle)])
+    assert r.exit_code == 0, r.output
+    assert load_state(state).get(ORIGIN).size == world.size  # type: ignore[union-attr]

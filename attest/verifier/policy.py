@@ -79,6 +79,9 @@ class TrustedLog:
     origin: str
     verifier: Ed25519Verifier
     compromised: bool = False
+    #: Where the log's tiles are published (a directory or an http(s) URL): `attest verify`
+    #: reads them to prove consistency with what it remembered (specs/witness.md §6).
+    tiles: str | None = None
 
 
 @dataclass(frozen=True)
@@ -377,12 +380,14 @@ def _dimension_rules(doc: Mapping[str, Any]) -> tuple[DimensionRule, ...]:
 
 def _logs(doc: Mapping[str, Any]) -> tuple[TrustedLog, ...]:
     logs = []
-    for i, item in enumerate(_tables(doc, "log", {"origin", "key", "compromised"})):
+    for i, item in enumerate(_tables(doc, "log", {"origin", "key", "compromised", "tiles"})):
         v = _checkpoint.parse_verifier_key(_str(item.get("key"), f"[[log]] {i} key"))
         if not isinstance(v, Ed25519Verifier):
             raise _fail("bad_log", f"[[log]] {i} key must be an Ed25519 (0x01) log key")
         origin = _str(item.get("origin", v.name), f"[[log]] {i} origin")
-        logs.append(TrustedLog(origin, v, _bool(item.get("compromised", False), "compromised")))
+        compromised = _bool(item.get("compromised", False), "compromised")
+        tiles = _str(item["tiles"], f"[[log]] {i} tiles") if "tiles" in item else None
+        logs.append(TrustedLog(origin, v, compromised, tiles))
     if not logs:
         raise _fail("no_logs", "a policy must name at least one trusted [[log]]")
     return tuple(logs)
@@ -505,6 +510,7 @@ dimensions = ["reliability", "safety", "capability"]
 origin = "example.com/evals"
 key = "example.com/evals+01234567+A..."
 # compromised = true          # its checkpoints then count only when witnessed
+# tiles = "https://example.com/evals/"   # its published tiles: verify proves consistency
 
 # [[witness]]
 # name = "witness.example/w1"
