@@ -148,6 +148,14 @@ def _read_token(path: Path) -> str:
     show_default=True,
     help="Longest wait of journalled items for a checkpoint.",
 )
+@click.option(
+    "--witness",
+    "witnesses",
+    multiple=True,
+    metavar="URL",
+    help="A witness (C2SP tlog-witness) every new checkpoint is sent to; the cosigned "
+    "checkpoint is what the server publishes and proves under (repeatable).",
+)
 @click.option("--add-timeout", default=10.0, show_default=True, help="Seconds POST /add waits.")
 @click.option(
     "--max-bundle-size",
@@ -222,6 +230,7 @@ def serve(
     batch_size: int,
     batch_wait_ms: float,
     checkpoint_interval_ms: float,
+    witnesses: tuple[str, ...],
     add_timeout: float,
     max_bundle_size: int,
     verify_workers: int,
@@ -262,6 +271,7 @@ def serve(
         batch_size=batch_size,
         batch_wait=batch_wait_ms / 1000,
         checkpoint_interval=checkpoint_interval_ms / 1000,
+        witnesses=witnesses,
         add_timeout=add_timeout,
         max_bundle_bytes=max_bundle_size,
         verify_workers=verify_workers,

@@ -299,3 +299,41 @@ def base64_lines(h: bytes) -> str:
     import base64
 
     return base64.b64encode(h).decode()
+
+
+def test_the_server_publishes_and_proves_under_a_witnessed_checkpoint(
+    witnesses: Witnesses, tmp_path: Path
+) -> None:
+    """``attest serve --witness``: every checkpoint the server makes goes to the witnesses,
+    and what it serves at /checkpoint and proves submissions under is the cosigned note."""
+    from attest.client import ServiceClient
+    from attest.keys.ed25519 import PrivateKey
+    from attest.service.app import create_app
+    from attest.service.config import ServiceConfig
+    from attest.tlog.checkpoint import open_checkpoint
+    from attest.tlog.cosignature import CosignatureSigner
+    from attest.tlog.submission import SubmittedEntry, Submitter, Submitters
+
+    from .helpers.serving import running
+    from .helpers.verify_world import WITNESS_KEYS
+
+    submitter = PrivateKey(b"\x42" * 32)
+    log = Log.create(tmp_path / "served", SIGNER)
+    app = create_app(
+        log,
+        submitters=Submitters([Submitter("acme", submitter.public_key)]),
+        config=ServiceConfig(witnesses=tuple(witnesses.urls)),
+    )
+    verifiers = [
+        CosignatureSigner(n, k, COSIGNED_AT).verifier()
+        for n, k in zip(WITNESS_NAMES, WITNESS_KEYS, strict=True)
+    ]
+    with running(app) as url:
+        client = ServiceClient(url)
+        (receipt,) = client.add(
+            [SubmittedEntry("evidence", hash_bytes(b"served"), 6, "text/plain")], submitter
+        )
+        assert receipt.proof is not None
+        for note in (receipt.proof.checkpoint, client.checkpoint()):
+            opened = open_checkpoint(note, SIGNER.verifier(), witnesses=verifiers)
+            assert {c.name for c in opened.cosignatures} == set(WITNESS_NAMES)

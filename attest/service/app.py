@@ -98,6 +98,7 @@ class _Service:
                 batch_size=config.batch_size,
                 batch_wait=config.batch_wait,
                 checkpoint_interval=config.checkpoint_interval,
+                witnesses=config.witnesses,
             )
             if submitters is not None
             else None

@@ -50,6 +50,9 @@ class ServiceConfig:
     status_fetch: bool = True
     #: Age of a fetched list's copy at which it is revalidated (conditional GET).
     status_refresh: float = 60.0
+    #: Witnesses (C2SP tlog-witness URLs) every new checkpoint is sent to; the cosigned
+    #: checkpoint is what the server publishes and proves under.
+    witnesses: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for name in (

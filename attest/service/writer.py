@@ -40,6 +40,7 @@ from attest.codec.digest import Digest
 from attest.errors import AttestError, LimitExceededError, UsageError
 from attest.service.published import PublishedLog
 from attest.store.driver import LogDriver
+from attest.store.log import Log
 from attest.store.postgres_s3 import SharedLog
 from attest.tlog.entry import LogEntry
 
@@ -86,8 +87,10 @@ class Writer:
         batch_size: int,
         batch_wait: float,
         checkpoint_interval: float,
+        witnesses: Sequence[str] = (),
     ) -> None:
         self._log = log
+        self._witnesses = tuple(witnesses)
         self._published = published
         self._queue_size = queue_size
         self._batch_size = batch_size
@@ -329,6 +332,7 @@ class Writer:
             entries = [item.entry for item in new]
             if direct:
                 indices, note = self._log.append_and_checkpoint(entries)
+                note = self._cosigned(note)
             else:
                 indices = self._log.append_many(entries)
             for slot, index, item in zip(slots, indices, new, strict=True):
@@ -343,7 +347,24 @@ class Writer:
     def _checkpoint_now(self) -> bytes:
         note = self._log.checkpoint()
         self._journalled.clear()
-        return note
+        return self._cosigned(note)
+
+    def _cosigned(self, note: bytes) -> bytes:
+        """With ``--witness``: the checkpoint just made, cosigned by the witnesses that agree
+        (C2SP tlog-witness, attest.store.cosigned); what is published and proven under. A
+        witness that is down or refuses costs its cosignature, never the checkpoint."""
+        if not self._witnesses or not isinstance(self._log, Log):
+            return note
+        from attest.store.cosigned import witness_checkpoint
+
+        try:
+            done = witness_checkpoint(self._log, self._witnesses)
+        except AttestError as exc:
+            _log.warning("witnessing the checkpoint failed (%s)", exc.code)
+            return note
+        for url, why in sorted(done.errors.items()):
+            _log.warning("witness %s did not cosign: %s", url, why)
+        return done.note if done.cosignatures else note
 
 
 def _integrate_or_follow(log: SharedLog) -> bytes:
