@@ -21,6 +21,8 @@ from pathlib import Path
 from attest import _fs
 from attest.errors import AttestError, MalformedError, RemoteError, UsageError, VerificationError
 from attest.evaluation.bundle import Bundle, parse_bundle
+from attest.tlog.audit import AuditReport
+from attest.tlog.audit import audit_tiles as audit
 from attest.tlog.checkpoint import SignedCheckpoint, open_checkpoint, parse_checkpoint
 from attest.tlog.consistency import ConsistencyProof
 from attest.tlog.merkle import EMPTY_ROOT, consistency_proof, range_hash
@@ -37,7 +39,7 @@ from attest.tlog.tiles import (
 )
 from attest.verifier.state import VerifierState
 
-__all__ = ["TileSource", "TilesAudit", "audit_tiles", "entry_at", "proofs_for"]
+__all__ = ["TileSource", "audit_tiles", "entry_at", "proofs_for"]
 
 #: A tile is at most 256 hashes; an entry bundle at most 256 entries of up to 64 KiB.
 MAX_TILE = TILE_WIDTH * 32
@@ -213,33 +215,13 @@ def entry_at(source: TileSource, published: int, index: int) -> bytes:
     return decode_bundle(source.tile(published, ENTRIES_LEVEL, tile, width), width)[pos]
 
 
-@dataclass(frozen=True)
-class TilesAudit:
-    size: int
-    root_hash: bytes
-    bundles: int
-
-
-def audit_tiles(source: TileSource, verifier: Verifier, origin: str) -> TilesAudit:
-    """Recompute the root of the published checkpoint from every published entry, and from
-    the published hash tiles; both must be the signed root (raises ``tiles.audit_failed``)."""
-    from attest.tlog.merkle import CompactRange, leaf_hash
-
+def audit_tiles(source: TileSource, verifier: Verifier, origin: str) -> AuditReport:
+    """Recompute the published checkpoint's tree from every published entry: each hash tile
+    and the root must be what is published and signed (:func:`attest.tlog.audit.audit_tiles`;
+    raises ``tiles.audit_failed``)."""
     cp = source.checkpoint(verifier, origin).checkpoint
-    cr = CompactRange()
-    bundles = 0
-    for tile in range(0, (cp.size + TILE_WIDTH - 1) // TILE_WIDTH):
-        width = min(TILE_WIDTH, cp.size - tile * TILE_WIDTH)
-        data = source.tile(cp.size, ENTRIES_LEVEL, tile, width)
-        cr.extend(leaf_hash(e) for e in decode_bundle(data, width))
-        bundles += 1
-    from_entries = cr.root() if cp.size else EMPTY_ROOT
-    if from_entries != cp.root_hash:
-        raise VerificationError(
-            "tiles.audit_failed", "the published entries do not give the checkpoint's root"
-        )
-    if source.root(cp.size, cp.size) != cp.root_hash:
-        raise VerificationError(
-            "tiles.audit_failed", "the published hash tiles do not give the checkpoint's root"
-        )
-    return TilesAudit(cp.size, cp.root_hash, bundles)
+
+    def read(level: int, index: int, width: int) -> bytes:
+        return source.tile(cp.size, level, index, width)
+
+    return audit(cp.size, cp.root_hash, read, code="tiles.audit_failed")

@@ -26,16 +26,16 @@ from pathlib import Path
 
 from attest import _fs
 from attest.codec.digest import Digest
-from attest.errors import AttestError, MalformedError, UsageError, VerificationError
+from attest.errors import MalformedError, UsageError, VerificationError
 from attest.tlog import checkpoint as _checkpoint
 from attest.tlog import note as _note
+from attest.tlog.audit import AuditReport, audit_tiles
 from attest.tlog.entry import LogEntry
 from attest.tlog.merkle import (
     EMPTY_ROOT,
     CompactRange,
     consistency_proof,
     inclusion_proof,
-    leaf_hash,
     range_hash,
 )
 from attest.tlog.proof import TlogProof
@@ -53,7 +53,6 @@ from attest.tlog.tiles import (
     inner_path,
     partial_tiles,
     split_hashes,
-    subtree_root,
 )
 
 __all__ = ["LOG_FORMAT", "AuditReport", "Log", "LogConfig", "read_config", "read_tile_at"]
@@ -118,16 +117,6 @@ class LogConfig:
         if key_file is not None and not isinstance(key_file, str):
             raise MalformedError("log.bad_config", "log.json key_file must be a string")
         return cls(origin, vkey, key_file)
-
-
-@dataclass(frozen=True)
-class AuditReport:
-    """What a full audit checked: the checkpoint's size and root, tiles and bundles read."""
-
-    size: int
-    root_hash: bytes
-    tiles: int
-    bundles: int
 
 
 @dataclass(frozen=True)
@@ -637,75 +626,25 @@ class Log:
     # --- audit -------------------------------------------------------------------------------
 
     def audit(self) -> AuditReport:
-        """Recompute every tile and the root from the entries and compare with the checkpoint.
-
-        Raises :class:`VerificationError` ``log.audit_failed`` naming the first entry or tile
-        that does not match.
+        """Recompute every tile and the root from the entries and compare with the checkpoint
+        (:func:`attest.tlog.audit.audit_tiles`), and each full tile with the stored inner
+        levels. Raises :class:`VerificationError` ``log.audit_failed`` naming the first entry
+        or tile that does not match.
         """
-        size, root = self._checkpoint.size, self._checkpoint.root_hash
         _refuse_links(self.root)
-        cr = CompactRange()
-        acc: list[list[bytes]] = [[]]
-        done: list[int] = [0]
-        tiles = bundles = 0
+        return audit_tiles(
+            self._checkpoint.size,
+            self._checkpoint.root_hash,
+            self.read_tile,
+            entry_bundle=self._bundle_at,
+            check_full=self._check_inner,
+        )
 
-        def check_tile(level: int, index: int, computed: list[bytes]) -> None:
-            nonlocal tiles
+    def _check_inner(self, level: int, index: int, computed: list[bytes]) -> None:
+        inner = self._fetch_inner(level, index)
+        if inner is not None and inner != inner_hashes(b"".join(computed)):
             ref = TileRef(level, index, len(computed))
-            try:
-                stored = split_hashes(self.read_tile(level, index, len(computed)), len(computed))
-            except (FileNotFoundError, AttestError) as exc:
-                raise _audit_failed(f"tile {ref.path} is missing or malformed ({exc})") from None
-            tiles += 1
-            for i, (a, b) in enumerate(zip(stored, computed, strict=True)):
-                if a != b:
-                    first = (index * TILE_WIDTH + i) << (TILE_HEIGHT * level)
-                    raise _audit_failed(
-                        f"tile {ref.path} hash {i} (entries from index {first}) does not match"
-                    )
-            if ref.full:
-                inner = self._fetch_inner(level, index)
-                if inner is not None and inner != inner_hashes(b"".join(computed)):
-                    raise _audit_failed(
-                        f"{inner_path(level, index)} does not match tile {ref.path}"
-                    )
-
-        def carry(level: int, h: bytes) -> None:
-            while len(acc) <= level:
-                acc.append([])
-                done.append(0)
-            acc[level].append(h)
-            if len(acc[level]) == TILE_WIDTH:
-                check_tile(level, done[level], acc[level])
-                done[level] += 1
-                up = subtree_root(acc[level])
-                acc[level] = []
-                carry(level + 1, up)
-
-        for tile in range((size + TILE_WIDTH - 1) // TILE_WIDTH):
-            try:
-                entries = self._bundle_at(tile, size)
-            except AttestError as exc:
-                raise _audit_failed(
-                    f"entry bundle {tile} (from index {tile * TILE_WIDTH}): {exc.message}"
-                ) from None
-            bundles += 1
-            for i, e in enumerate(entries):
-                try:
-                    LogEntry.decode(e)
-                except AttestError as exc:
-                    raise _audit_failed(
-                        f"entry {tile * TILE_WIDTH + i} is malformed: {exc.message}"
-                    ) from None
-                h = leaf_hash(e)
-                cr.append(h)
-                carry(0, h)
-        for level, hashes in enumerate(acc):
-            if hashes:
-                check_tile(level, done[level], hashes)
-        if cr.root() != root:
-            raise _audit_failed("the entries do not reproduce the checkpoint's root hash")
-        return AuditReport(size, root, tiles, bundles)
+            raise _audit_failed(f"{inner_path(level, index)} does not match tile {ref.path}")
 
     def entries(self, start: int = 0) -> Iterator[tuple[int, bytes]]:
         """Every checkpointed entry from ``start`` on, with its index, read bundle by bundle."""

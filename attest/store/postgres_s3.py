@@ -40,17 +40,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from attest.codec.digest import Digest
-from attest.errors import AttestError, UsageError, VerificationError
-from attest.store.log import AuditReport
+from attest.errors import UsageError, VerificationError
 from attest.tlog import checkpoint as _checkpoint
 from attest.tlog import note as _note
+from attest.tlog.audit import AuditReport, audit_tiles
 from attest.tlog.entry import LogEntry
 from attest.tlog.merkle import (
     EMPTY_ROOT,
     CompactRange,
     consistency_proof,
     inclusion_proof,
-    leaf_hash,
     range_hash,
 )
 from attest.tlog.proof import TlogProof
@@ -66,7 +65,6 @@ from attest.tlog.tiles import (
     encode_bundle,
     partial_tiles,
     split_hashes,
-    subtree_root,
 )
 
 if TYPE_CHECKING:
@@ -305,66 +303,6 @@ def read_tile_from(
     if level == ENTRIES_LEVEL:
         return encode_bundle(decode_bundle(data, current)[:width])
     return data[: 32 * width]
-
-
-def audit_tiles(size: int, root: bytes, read_tile: Callable[[int, int, int], bytes]) -> AuditReport:
-    """Recompute every tile and the root of a tree of ``size`` from its entry bundles, read
-    through ``read_tile(level, index, width)``; ``log.audit_failed`` names the first
-    mismatch. The same checks as :meth:`attest.store.log.Log.audit`, for any backend."""
-    cr = CompactRange()
-    acc: list[list[bytes]] = [[]]
-    done: list[int] = [0]
-    tiles = bundles = 0
-
-    def failed(message: str) -> VerificationError:
-        return VerificationError("log.audit_failed", message)
-
-    def check_tile(level: int, index: int, computed: list[bytes]) -> None:
-        nonlocal tiles
-        ref = TileRef(level, index, len(computed))
-        try:
-            stored = split_hashes(read_tile(level, index, len(computed)), len(computed))
-        except (FileNotFoundError, AttestError) as exc:
-            raise failed(f"tile {ref.path} is missing or malformed ({exc})") from None
-        tiles += 1
-        for i, (a, b) in enumerate(zip(stored, computed, strict=True)):
-            if a != b:
-                first = (index * TILE_WIDTH + i) << (TILE_HEIGHT * level)
-                raise failed(f"tile {ref.path} hash {i} (entries from index {first}) differs")
-
-    def carry(level: int, h: bytes) -> None:
-        while len(acc) <= level:
-            acc.append([])
-            done.append(0)
-        acc[level].append(h)
-        if len(acc[level]) == TILE_WIDTH:
-            check_tile(level, done[level], acc[level])
-            done[level] += 1
-            up = subtree_root(acc[level])
-            acc[level] = []
-            carry(level + 1, up)
-
-    for tile in range((size + TILE_WIDTH - 1) // TILE_WIDTH):
-        width = min(TILE_WIDTH, size - tile * TILE_WIDTH)
-        try:
-            entries = decode_bundle(read_tile(ENTRIES_LEVEL, tile, width), width)
-        except (FileNotFoundError, AttestError) as exc:
-            raise failed(f"entry bundle {tile} (from index {tile * TILE_WIDTH}): {exc}") from None
-        bundles += 1
-        for i, e in enumerate(entries):
-            try:
-                LogEntry.decode(e)
-            except AttestError as exc:
-                raise failed(f"entry {tile * TILE_WIDTH + i} is malformed: {exc.message}") from None
-            h = leaf_hash(e)
-            cr.append(h)
-            carry(0, h)
-    for level, hashes in enumerate(acc):
-        if hashes:
-            check_tile(level, done[level], hashes)
-    if cr.root() != root:
-        raise failed("the entries do not reproduce the checkpoint's root hash")
-    return AuditReport(size, root, tiles, bundles)
 
 
 def _index_key(digest: Digest) -> int:
