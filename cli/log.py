@@ -18,6 +18,7 @@ from ._keys import load_signing_key
 if TYPE_CHECKING:
     from attest.store.log import Log
     from attest.tiles_client import TileSource
+    from attest.tlog.audit import AuditReport
     from attest.tlog.consistency import ConsistencyProof
     from attest.tlog.entry import LogEntry
     from attest.tlog.note import Verifier
@@ -84,6 +85,22 @@ def _public(
 
 def _emit(data: dict[str, Any] | list[Any], as_json: bool, text: str) -> None:
     click.echo(json.dumps(data, indent=2) if as_json else text)
+
+
+def emit_audit(report: AuditReport, as_json: bool, where: str = "") -> None:
+    """An audit that passed, for people or as JSON (the directory, the bucket, published tiles)."""
+    data = {
+        "ok": True,
+        "size": report.size,
+        "root": _b64(report.root_hash),
+        "tiles": report.tiles,
+        "bundles": report.bundles,
+    }
+    text = (
+        f"ok: {report.size} entries, {report.tiles} tiles and {report.bundles} entry bundles"
+        f"{where} reproduce root {data['root']}"
+    )
+    _emit(data, as_json, text)
 
 
 @click.group()
@@ -400,29 +417,11 @@ def audit(directory: str, origin: str | None, log_key: str | None, as_json: bool
         from attest.tiles_client import audit_tiles
 
         source, name, verifier = public
-        found = audit_tiles(source, verifier, name)
-        pdata = {"ok": True, "size": found.size, "root": _b64(found.root_hash),
-                 "bundles": found.bundles}  # fmt: skip
-        ptext = (
-            f"ok: {found.size} published entries in {found.bundles} entry bundles and the hash "
-            f"tiles reproduce root {pdata['root']}, signed by the log's key"
-        )
-        _emit(pdata, as_json, ptext)
+        emit_audit(audit_tiles(source, verifier, name), as_json, " published, signed by the key,")
         return
     with _open(Path(directory), None, write=False, sign=False) as lg:
         report = lg.audit()
-    data = {
-        "ok": True,
-        "size": report.size,
-        "root": _b64(report.root_hash),
-        "tiles": report.tiles,
-        "bundles": report.bundles,
-    }
-    text = (
-        f"ok: {report.size} entries, {report.tiles} tiles and {report.bundles} entry bundles "
-        f"reproduce root {data['root']}"
-    )
-    _emit(data, as_json, text)
+    emit_audit(report, as_json)
 
 
 @log.command()

@@ -279,15 +279,6 @@ def audit_store(directory: Path, as_json: bool) -> None:
         )
     finally:
         bucket.close()
-    data = {
-        "ok": True,
-        "size": report.size,
-        "root": _b64(report.root_hash),
-        "tiles": report.tiles,
-        "bundles": report.bundles,
-    }
-    text = (
-        f"ok: {report.size} entries, {report.tiles} tiles and {report.bundles} entry bundles "
-        f"in {doc['tiles']} reproduce root {data['root']}"
-    )
-    click.echo(json.dumps(data, indent=2) if as_json else text)
+    from .log import emit_audit
+
+    emit_audit(report, as_json, f" in {doc['tiles']}")
