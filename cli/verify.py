@@ -46,6 +46,13 @@ def default_state_path() -> Path:
     help="Your trust policy (TOML; 'attest policy init' writes one). Required unless --server.",
 )
 @click.option(
+    "--pact",
+    "pact_file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="The pact itself (TOML or JSON): each credential must name its digest and state its "
+    "obligations exactly.",
+)
+@click.option(
     "--status",
     "status_files",
     multiple=True,
@@ -125,6 +132,7 @@ def default_state_path() -> Path:
 def verify(
     bundles: tuple[Path, ...],
     policy_file: Path | None,
+    pact_file: Path | None,
     status_files: tuple[Path, ...],
     evidence_dir: Path | None,
     consistency_files: tuple[Path, ...],
@@ -154,6 +162,7 @@ def verify(
     from attest.codec.canonical import parse_json
     from attest.codec.dates import parse_datetime_stamp
     from attest.errors import MalformedError, UsageError
+    from attest.evaluation.pact import parse_pact
     from attest.files import hash_file, load_policy, load_state, save_state
     from attest.verifier.pipeline import verify as verify_bundles
     from attest.verifier.state import VerifierState
@@ -166,6 +175,7 @@ def verify(
     if w3c:
         for name, value in (
             ("--policy", policy_file),
+            ("--pact", pact_file),
             ("--server", server),
             ("--evidence-dir", evidence_dir),
             ("--consistency", consistency_files),
@@ -226,6 +236,7 @@ def verify(
         status_lists=status_lists,
         evidence=supplied,
         consistency=proofs,
+        pact=parse_pact(read_input(pact_file, "pact")) if pact_file is not None else None,
     )
     if state_path is not None and decision.state != state:
         state_path.parent.mkdir(parents=True, exist_ok=True)

@@ -361,3 +361,72 @@ def test_a_typed_in_outcome_is_refused(tmp_path: Path) -> None:
     assert not d.accepted
     failed = [(c.step, c.code) for c in d.bundles[0].failures]
     assert failed == [("credential.signature", "credential.inconsistent_outcome")]
+
+
+# --- the pact itself ------------------------------------------------------------------------------
+
+
+def test_a_given_pact_must_be_the_credentials(issued: Issued, tmp_path: Path) -> None:
+    """With the pact in hand (``attest verify --pact``), a credential must name its digest and
+    state its obligations exactly: a credential issued against a laxer pact that kept the
+    same id and version is refused."""
+    honest = issued()
+    pact = parse_pact(PACT_TOML.encode())
+    assert decide([honest], trusting(ISSUER), pact=pact).accepted
+    lax = PACT_TOML.replace("threshold = 0.9", "threshold = 0.5")
+    with Log.create(tmp_path / "lax-log", Ed25519Signer(ORIGIN, LOG_KEY)) as log:
+        other = issue(
+            log=log,
+            issuer=ISSUER,
+            subject=SUBJECT,
+            pact=parse_pact(lax.encode()),
+            results=parse_results(results()),
+            now=ISSUED,
+            status=status_entries(97),
+        )
+        note = cosign(log.checkpoint_note, witness_signers())
+    other = dataclasses.replace(
+        other,
+        entries=tuple(
+            LoggedEntry(e.role, e.entry, dataclasses.replace(e.proof, checkpoint=note))
+            for e in other.entries
+        ),
+    )
+    d = decide([other], trusting(ISSUER), pact=pact)
+    assert not d.accepted
+    assert [(c.step, c.code) for c in d.bundles[0].failures] == [
+        ("policy.subject", "policy.wrong_pact")
+    ]
+
+
+def test_obligations_other_than_the_named_pacts_are_refused(tmp_path: Path) -> None:
+    """The issuer's key names the real pact's digest but states laxer obligations (a bar of
+    0.5 instead of 0.9), outcomes recomputed consistently: the pact in hand exposes it."""
+    pact = parse_pact(PACT_TOML.encode())
+    evaluation = evaluate(SUBJECT, pact, parse_results(results()))
+    doc = unsigned_credential(
+        evaluation,
+        ISSUER.public_key,
+        [],
+        now=ISSUED,
+        valid_for=timedelta(days=90),
+        status=status_entries(96),
+    )
+    lax = copy.deepcopy(doc)
+    lax["credentialSubject"]["evaluation"]["obligationOutcome"][0]["threshold"] = 0.5
+    secured = sign_json(lax, ISSUER)
+    with Log.create(tmp_path / "log", Ed25519Signer(ORIGIN, LOG_KEY)) as log:
+        body = canonicalize(secured)
+        at = int(ISSUED.timestamp())
+        entry = LogEntry("credential", hash_bytes(body), len(body), JSON_MEDIA_TYPE, at)
+        (index,) = log.append_many([entry])
+        log.checkpoint()
+        note = cosign(log.checkpoint_note, witness_signers())
+        proof = dataclasses.replace(log.prove(index), checkpoint=note)
+        logged = LoggedEntry("credential", log.entry(index), proof)
+        bundle = Bundle(secured, ORIGIN, log.config.vkey, (logged,))
+    assert decide([bundle], trusting(ISSUER)).accepted  # without the pact, nothing tells
+    d = decide([bundle], trusting(ISSUER), pact=pact)
+    assert [(c.step, c.code) for c in d.bundles[0].failures] == [
+        ("policy.subject", "policy.pact_mismatch")
+    ]

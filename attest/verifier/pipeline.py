@@ -21,6 +21,7 @@ from attest.codec.digest import Digest
 from attest.errors import MalformedError
 from attest.evaluation.bundle import Bundle
 from attest.evaluation.credential import MAX_CITED_EVIDENCE, EvaluationClaims
+from attest.evaluation.pact import Pact
 from attest.tlog.consistency import ConsistencyProof
 from attest.vc.status_list import StatusResult
 from attest.verifier.decision import (
@@ -77,6 +78,7 @@ def verify(
     status_lists: Iterable[Mapping[str, Any]] = (),
     evidence: Mapping[str, Digest] | None = None,
     consistency: Sequence[ConsistencyProof] = (),
+    pact: Pact | None = None,
 ) -> Decision:
     """Verify bundles under ``policy`` at time ``now`` and decide.
 
@@ -99,6 +101,7 @@ def verify(
         status_lists=_json_objects(status_lists),
         evidence=evidence or {},
         proofs=consistency,
+        pact=pact,
     )
     state = state or VerifierState()
     seen = state.equivocations

@@ -25,7 +25,7 @@ from attest.codec.duration import format_duration
 from attest.errors import AttestError, MalformedError, VerificationError
 from attest.evaluation.bundle import Bundle, LoggedEntry, parse_bundle
 from attest.evaluation.credential import EvaluationClaims, credential_digest, open_credential
-from attest.evaluation.pact import compare
+from attest.evaluation.pact import Pact, compare
 from attest.tlog.checkpoint import SignedCheckpoint, open_checkpoint
 from attest.tlog.consistency import ConsistencyProof
 from attest.tlog.merkle import leaf_hash, verify_inclusion
@@ -49,6 +49,8 @@ class Given:
     status_lists: Sequence[Mapping[str, Any]] = ()
     evidence: Mapping[str, Digest] = field(default_factory=dict)
     proofs: Sequence[ConsistencyProof] = ()
+    #: The pact itself, when the caller holds it (``attest verify --pact``).
+    pact: Pact | None = None
 
 
 @dataclass
@@ -553,7 +555,30 @@ def policy_subject(given: Given, known: Known) -> Outcome:
         (policy.pact_digest, facts.pact_digest, "policy.wrong_pact", "pact digest"),
     ):
         require(wanted is None or got == wanted, code, f"{what} {got}, not {wanted}")
+    if given.pact is not None:
+        _check_pact(given.pact, facts)
     return passed(f"{facts.subject} against {facts.pact_id} v{facts.pact_version}")
+
+
+def _check_pact(pact: Pact, facts: EvaluationClaims) -> None:
+    """The pact the caller holds is the one the credential names (its digest), and the
+    credential's obligations are that pact's, in its order."""
+    require(
+        facts.pact_digest == str(pact.digest),
+        "policy.wrong_pact",
+        f"the credential's pact digest {facts.pact_digest}, not the given pact's {pact.digest}",
+    )
+    promised = [
+        (o.metric, o.comparator, o.threshold, o.unit, o.dimension, o.min_sample_size)
+        for o in pact.obligations
+    ]
+    keys = ("metric", "comparator", "threshold", "unit", "dimension", "minSampleSize")
+    stated = [tuple(o.get(k) for k in keys) for o in facts.outcomes]
+    require(
+        stated == promised,
+        "policy.pact_mismatch",
+        f"the credential's obligations are not the {pact.id} v{pact.version} pact's",
+    )
 
 
 def policy_verdict(given: Given, known: Known) -> Outcome:
@@ -748,7 +773,12 @@ STEPS: tuple[Step, ...] = (
         ("evidence.too_old", "evidence.needs_recertification"),
     ),
     Step("evidence.decay", evidence_decay, "claims", ("decay.below_floor",)),
-    Step("policy.subject", policy_subject, "claims", ("policy.wrong_subject", "policy.wrong_pact")),
+    Step(
+        "policy.subject",
+        policy_subject,
+        "claims",
+        ("policy.wrong_subject", "policy.wrong_pact", "policy.pact_mismatch"),
+    ),
     Step("policy.verdict", policy_verdict, "claims", ("policy.verdict_fail",)),
     Step(
         "policy.thresholds",
