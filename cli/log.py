@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from attest.tlog.audit import AuditReport
     from attest.tlog.consistency import ConsistencyProof
     from attest.tlog.entry import LogEntry
-    from attest.tlog.note import Verifier
+    from attest.tlog.note import Ed25519Signer, Verifier
     from attest.tlog.proof import TlogProof
 
 __all__ = ["log"]
@@ -37,19 +37,23 @@ def _b64(data: bytes) -> str:
 
 def _open(directory: Path, key: Path | None, *, write: bool, sign: bool) -> Log:
     """Open the log, loading its signing key (``--key`` or the one log.json names)."""
+    from attest.store.log import Log
+
+    return Log.open(directory, log_signer(directory, key)[0] if sign else None, write=write)
+
+
+def log_signer(directory: Path, key: Path | None) -> tuple[Ed25519Signer, Path]:
+    """The log's signer and its key file: ``key``, or the key file its log.json names."""
     from attest.errors import UsageError
-    from attest.store.log import Log, read_config
+    from attest.store.log import read_config
     from attest.tlog.note import Ed25519Signer
 
-    signer = None
-    if sign:
-        config = read_config(directory)
-        if key is None:
-            if config.key_file is None:
-                raise UsageError("log.no_key", "give the log's key with --key")
-            key = directory / config.key_file
-        signer = Ed25519Signer(config.origin, load_signing_key(key).private_key)
-    return Log.open(directory, signer, write=write)
+    config = read_config(directory)
+    if key is None:
+        if config.key_file is None:
+            raise UsageError("log.no_key", "give the log's key with --key")
+        key = directory / config.key_file
+    return Ed25519Signer(config.origin, load_signing_key(key).private_key), key
 
 
 def _public_options(f: Any) -> Any:

@@ -199,18 +199,14 @@ def migrate(
     checkpoint and pass an audit of the bucket, or the command fails (exit 1). DIRECTORY is
     not changed, except for a store.json beside its log.json naming the copy.
     """
-    from attest.errors import UsageError, VerificationError
-    from attest.store.log import Log, read_config
+    from attest.errors import VerificationError
+    from attest.store.log import Log
     from attest.store.postgres_s3 import BucketTiles, SharedLog
     from attest.tlog.entry import LogEntry
-    from attest.tlog.note import Ed25519Signer
 
-    config = read_config(directory)
-    if key is None:
-        if config.key_file is None:
-            raise UsageError("log.no_key", "give the log's key with --key")
-        key = directory / config.key_file
-    signer = Ed25519Signer(config.origin, load_signing_key(key).private_key)
+    from .log import log_signer
+
+    signer, key = log_signer(directory, key)
     with Log.open(directory, signer, write=False) as source:
         size, root, note = source.checkpoint_size, source.root_hash, source.checkpoint_note
         with SharedLog.create(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -16,6 +16,23 @@ if TYPE_CHECKING:
     from attest.service import VcApi
 
 __all__ = ["serve"]
+
+
+def server_modules() -> tuple[Any, Any, Any, Any, Any]:
+    """uvicorn, ServiceConfig, create_app, ConnectionLimits and uvicorn_config, or a clear
+    error naming the extra to install (the server is an optional extra)."""
+    from attest.errors import UsageError
+
+    try:
+        import uvicorn
+
+        from attest.service import ServiceConfig, create_app
+        from attest.service.guard import ConnectionLimits, uvicorn_config
+    except ImportError as exc:
+        raise UsageError(
+            "serve.missing_extra", f"the server needs: pip install 'attest[server]' ({exc.name})"
+        ) from None
+    return uvicorn, ServiceConfig, create_app, ConnectionLimits, uvicorn_config
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -251,15 +268,7 @@ def serve(
     """
     from attest.errors import UsageError
 
-    try:
-        import uvicorn
-
-        from attest.service import ServiceConfig, create_app
-        from attest.service.guard import ConnectionLimits, uvicorn_config
-    except ImportError as exc:
-        raise UsageError(
-            "serve.missing_extra", f"the server needs: pip install 'attest[server]' ({exc.name})"
-        ) from None
+    uvicorn, ServiceConfig, create_app, ConnectionLimits, uvicorn_config = server_modules()
     from attest.files import load_policy
     from attest.service.status_source import check_source
     from attest.store.log import Log, read_config

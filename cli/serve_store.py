@@ -60,21 +60,13 @@ def register(serve: click.Command) -> None:
 def _serve_shared(store: str, tiles: str, endpoint: str | None, **kw: Any) -> None:
     from attest.errors import UsageError
 
-    try:
-        import uvicorn
+    from .serve import _listen, server_modules
 
-        from attest.service import ServiceConfig, create_app
-        from attest.service.guard import ConnectionLimits, uvicorn_config
-    except ImportError as exc:
-        raise UsageError(
-            "serve.missing_extra", f"the server needs: pip install 'attest[server]' ({exc.name})"
-        ) from None
+    uvicorn, ServiceConfig, create_app, ConnectionLimits, uvicorn_config = server_modules()
     from attest.store.log import Log
     from attest.store.postgres_s3 import BucketTiles, SharedLog
     from attest.tlog.note import Ed25519Signer
     from attest.tlog.submission import parse_submitters
-
-    from .serve import _listen
 
     config = ServiceConfig(
         queue_size=kw["queue_size"],
