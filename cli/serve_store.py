@@ -46,7 +46,7 @@ def register(serve: click.Command) -> None:
             return
         if store is None or tiles is None:
             raise UsageError("cli.usage", "give --store and --tiles together")
-        for option in ("log_dir", "policy_file", "issuer_key", "status_store"):
+        for option in ("log_dir", "issuer_key", "status_store"):
             if kw.get(option) is not None:
                 flag = "--" + option.replace("_file", "").replace("_dir", "").replace("_", "-")
                 raise UsageError(
@@ -63,6 +63,7 @@ def _serve_shared(store: str, tiles: str, endpoint: str | None, **kw: Any) -> No
     from .serve import _listen, server_modules
 
     uvicorn, ServiceConfig, create_app, ConnectionLimits, uvicorn_config = server_modules()
+    from attest.files import load_policy
     from attest.store.log import Log
     from attest.store.postgres_s3 import BucketTiles, SharedLog
     from attest.tlog.note import Ed25519Signer
@@ -96,7 +97,15 @@ def _serve_shared(store: str, tiles: str, endpoint: str | None, **kw: Any) -> No
         shared = SharedLog.open(store, bucket)
     try:
         # The service takes any log driver; its annotations still name the directory log.
-        app = create_app(cast(Log, shared), submitters=allowed, config=config, vcapi=None)
+        policy_file: Path | None = kw["policy_file"]
+        app = create_app(
+            cast(Log, shared),
+            submitters=allowed,
+            config=config,
+            vcapi=None,
+            policy=load_policy(policy_file) if policy_file is not None else None,
+            policy_path=policy_file,
+        )
         sock = _listen(kw["host"], kw["port"])
     except BaseException:
         shared.close()
@@ -105,6 +114,7 @@ def _serve_shared(store: str, tiles: str, endpoint: str | None, **kw: Any) -> No
     shown = f"[{host}]" if ":" in host else host
     offers = ["tiles from " + tiles]
     offers += [f"submissions from {len(allowed)} key(s)"] if allowed is not None else []
+    offers += ["verification"] if kw["policy_file"] is not None else []
     click.echo(
         f"serving {shared.origin} at http://{shown}:{sock.getsockname()[1]} "
         f"({', '.join(offers)}; shared state in PostgreSQL)"

@@ -147,3 +147,52 @@ def test_migrations_are_versioned_and_applied_once(pg: Postgres) -> None:
         assert migrate(conn) == [v for v, _ in MIGRATIONS]
         assert migrate(conn) == []
         assert schema_version(conn) == MIGRATIONS[-1][0]
+
+
+def test_verification_on_a_replica_knows_its_own_tree(
+    pg: Postgres, weed: Seaweed, tmp_path: Path
+) -> None:
+    """``attest serve --store … --policy``: POST /verify is offered, and the server's check of
+    its own log (a checkpoint of its origin must be a prefix of what it published) reads the
+    tree from the bucket exactly as the directory log reads it from its tiles."""
+    from types import SimpleNamespace
+
+    import httpx
+
+    from attest.keys.did_key import encode_did_key
+    from attest.service.app import create_app
+    from attest.service.verifier import _Judge
+    from attest.verifier.policy import parse_policy
+
+    from .helpers.serving import running
+
+    _, _, shared = _new(pg, weed)
+    issuer = encode_did_key(PrivateKey(bytes(32)).public_key)
+    entries = [entry(i) for i in range(300)]
+    with Log.create(tmp_path / "dir", SIGNER) as directory:
+        shared.append_many(entries)
+        shared.checkpoint()
+        directory.append_many(entries)
+        directory.checkpoint()
+        policy = parse_policy(
+            f"""version = 1
+[[issuer]]
+name = "e"
+id = "{issuer}"
+dimensions = ["reliability"]
+[[log]]
+origin = "{SIGNER.name}"
+key = "{SIGNER.verifier().vkey()}"
+""".encode()
+        )
+        for size in (1, 255, 256, 257, 300):
+            claimed = SimpleNamespace(
+                claimed_checkpoint=_checkpoint.Checkpoint(SIGNER.name, size, b"\0" * 32)
+            )
+            from_bucket = _Judge(policy, SIGNER.name, shared.tree_hash)._own_tree(claimed, 300)  # type: ignore[arg-type]
+            from_tiles = _Judge(policy, SIGNER.name, directory.root)._own_tree(claimed, 300)  # type: ignore[arg-type]
+            assert from_bucket is not None and from_bucket == from_tiles, size
+    app = create_app(shared, policy=policy)  # type: ignore[arg-type]
+    with running(app) as base:
+        r = httpx.post(base + "/verify", content=b'{"mediaType": 1}', timeout=30)
+    assert r.status_code == 400 and r.json()["decision"]["decision"] == "malformed", r.text

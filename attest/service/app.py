@@ -108,7 +108,7 @@ class _Service:
             VerifyPool(
                 policy,
                 origin=self.origin,
-                root=log.root,
+                root=log.root if isinstance(log, Log) else log.tree_hash,
                 workers=config.verify_workers,
                 policy_path=policy_path,
                 limit=config.verify_queue,

@@ -59,10 +59,15 @@ class _Judge:
     """Verifies bundles under one policy; knows the server's own log by origin and root."""
 
     def __init__(
-        self, policy: Policy, origin: str, root: Path, config: ServiceConfig | None = None
+        self,
+        policy: Policy,
+        origin: str,
+        root: Path | Callable[[int], bytes],
+        config: ServiceConfig | None = None,
     ) -> None:
         self.policy = policy
         self.origin = origin
+        #: The log's own tree: its directory (tiles read here), or the driver's tree_hash.
         self.root = root
         self.cache = TileCache(256)
         config = config or ServiceConfig()
@@ -89,7 +94,10 @@ class _Judge:
         if cp.size > published:
             return Remembered(cp.size, _unpublished_root(self.origin, cp.size), b"")
         try:
-            root = range_hash(tile_reader(self.root, published, self.cache), 0, cp.size)
+            if isinstance(self.root, Path):
+                root = range_hash(tile_reader(self.root, published, self.cache), 0, cp.size)
+            else:
+                root = self.root(cp.size)
         except (AttestError, OSError):
             return None
         return Remembered(cp.size, root, b"")
@@ -161,7 +169,7 @@ class VerifyPool:
         policy: Policy,
         *,
         origin: str,
-        root: Path,
+        root: Path | Callable[[int], bytes],
         workers: int = 0,
         policy_path: Path | None = None,
         limit: int = 256,
@@ -172,6 +180,10 @@ class VerifyPool:
         self._executor: Executor
         self._call: Callable[[bytes | Sequence[bytes], datetime, int], Outcome]
         if workers > 0:
+            if not isinstance(root, Path):
+                raise UsageError(
+                    "service.bad_config", "verification workers need a directory log"
+                )
             if policy_path is None:
                 raise UsageError(
                     "service.bad_config", "worker processes load the policy from its file"

@@ -631,7 +631,9 @@ class SharedLog:
     def tree_hash(self, size: int) -> bytes:
         if not 0 <= size <= self._cp.size:
             raise UsageError("log.beyond_checkpoint", f"size {size} is not published")
-        return EMPTY_ROOT if size == 0 else range_hash(self._reader(size), 0, size)
+        # Read through the tiles of the latest checkpoint: a tree of an earlier size may end
+        # in a partial tile the bucket never held (it only holds each size it published).
+        return EMPTY_ROOT if size == 0 else range_hash(self._reader(self._cp.size), 0, size)
 
     def prove(self, index: int) -> TlogProof:
         return TlogProof(index, tuple(self.inclusion_proof(index)), self._note)
