@@ -181,9 +181,7 @@ class VerifyPool:
         self._call: Callable[[bytes | Sequence[bytes], datetime, int], Outcome]
         if workers > 0:
             if not isinstance(root, Path):
-                raise UsageError(
-                    "service.bad_config", "verification workers need a directory log"
-                )
+                raise UsageError("service.bad_config", "verification workers need a directory log")
             if policy_path is None:
                 raise UsageError(
                     "service.bad_config", "worker processes load the policy from its file"
