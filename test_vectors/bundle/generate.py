@@ -413,6 +413,13 @@ def _structural(json_doc: Any, cbor_doc: Any) -> list[tuple[str, str, str, str, 
                  "digest", d["evidenceData"][0]["digest"].upper())),
             (f"{enc}-status-list-null", enc, "statusList null", "bundle.bad_field",
              set_("statusList", None)),
+            (f"{enc}-status-lists-empty", enc, "statusLists an empty array",
+             "bundle.bad_field", set_("statusLists", [])),
+            (f"{enc}-status-lists-too-many", enc, "statusLists with 5 lists (at most 4)",
+             "bundle.too_many_status_lists", set_("statusLists", [{"id": "x"}] * 5)),
+            (f"{enc}-status-list-and-lists", enc, "both statusList and statusLists",
+             "bundle.bad_field",
+             lambda d: d.update({"statusList": {"id": "x"}, "statusLists": [{"id": "x"}]})),
         ]  # fmt: skip
     out += [
         ("json-credential-is-cose", "json", "a JSON bundle carrying the COSE credential (base64)",
